@@ -1,0 +1,85 @@
+"""Error analysis of a trained model on the MNIST test set."""
+
+import torch
+import torch.nn.functional as F
+
+from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, draw_numbers, find_mnist, load_mnist
+
+
+@torch.inference_mode()
+def predict_batches(model, images, numbers, batch_size=1000):
+    """Predicted digits and sums for uint8 ``images`` [N, 28, 28] and ``numbers`` [N] (0..9)."""
+    model.eval()
+    device = next(model.parameters()).device
+    digits, sums = [], []
+    for start in range(0, len(images), batch_size):
+        image = images[start : start + batch_size].to(device).unsqueeze(1).float()
+        image = (image / 255 - MNIST_MEAN) / MNIST_STD
+        number_onehot = F.one_hot(numbers[start : start + batch_size].to(device), 10).float()
+        digit_log_probs, sum_logits = model(image, number_onehot)
+        digits.append(digit_log_probs.argmax(dim=1).cpu())
+        sums.append(sum_logits.argmax(dim=1).cpu())
+    return torch.cat(digits), torch.cat(sums)
+
+
+def test_set_results(model, source):
+    """Labels, numbers and predictions over the test set's fixed (image, number) pairs."""
+    test = load_mnist(source, train=False)
+    numbers = draw_numbers(len(test), TEST_PAIRS_SEED)
+    digit_pred, sum_pred = predict_batches(model, test.data, numbers)
+    return {"images": test.data, "digit": test.targets, "number": numbers, "digit_pred": digit_pred, "sum_pred": sum_pred}
+
+
+def confusion_matrix(true, predicted, classes):
+    """``counts[t, p]``: how often class ``t`` was predicted as ``p``."""
+    return torch.bincount(true * classes + predicted, minlength=classes * classes).reshape(classes, classes)
+
+
+def normalize_rows(counts):
+    """Each row as fractions of its total (rows with no samples stay zero)."""
+    totals = counts.sum(dim=1, keepdim=True).clamp(min=1)
+    return counts.double() / totals
+
+
+def addition_table(model, images, digits):
+    """Sum accuracy for every (digit, number) pair, trying all ten numbers on every image.
+
+    Returns ``(table, overall)``: ``table[d, n]`` is the fraction of test images of digit
+    ``d`` whose sum with ``n`` came out right; ``overall`` is the accuracy over all
+    ``10 * len(images)`` pairs.
+    """
+    correct = torch.zeros(10, 10, dtype=torch.float64)
+    count = torch.bincount(digits, minlength=10).double()
+    for number in range(10):
+        numbers = torch.full_like(digits, number)
+        _, sum_pred = predict_batches(model, images, numbers)
+        right = (sum_pred == digits + number).double()
+        correct[:, number] = torch.zeros(10, dtype=torch.float64).index_add_(0, digits, right)
+    table = correct / count.clamp(min=1)[:, None]
+    return table, float(correct.sum() / (10 * len(digits)))
+
+
+def mistakes(results):
+    """Indices of the test pairs where the digit or the sum is wrong."""
+    wrong = (results["digit_pred"] != results["digit"]) | (results["sum_pred"] != results["digit"] + results["number"])
+    return torch.nonzero(wrong).flatten()
+
+
+def evaluate_checkpoint(checkpoint, data_root=None, device="auto"):
+    """Test accuracies of a saved model, as a dict ready for JSON."""
+    from .device import choose_device
+    from .recipes import load_trained_model
+
+    model, state = load_trained_model(checkpoint, choose_device(device))
+    source = find_mnist(data_root)
+    results = test_set_results(model, source)
+    digit_right = results["digit_pred"] == results["digit"]
+    sum_right = results["sum_pred"] == results["digit"] + results["number"]
+    return {
+        "checkpoint": str(checkpoint),
+        "epoch": state["epoch"],
+        "data": source.kind,
+        "test_pairs": len(digit_right),
+        "digit_accuracy": round(100 * digit_right.double().mean().item(), 2),
+        "sum_accuracy": round(100 * sum_right.double().mean().item(), 2),
+    }

@@ -1,0 +1,205 @@
+"""MNIST, where it comes from, and the (image, random number) pairs built on it."""
+
+import contextlib
+import gzip
+import io
+import os
+import shutil
+import socket
+import tempfile
+import warnings
+from dataclasses import dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+import torchvision
+from torch.utils.data import DataLoader, Dataset
+from torchvision import transforms
+
+DATA_ENV_VAR = "MNIST_ADDER_DATA"
+MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
+TEST_PAIRS_SEED = 2022  # the test set's random numbers never change, whatever the training seed
+SAMPLE_DIR = Path(__file__).parent / "mnist_sample"
+FULL_SET_HINT = f"for the full set, connect to the internet or set {DATA_ENV_VAR} to a folder holding MNIST/raw"
+DOWNLOAD_TIMEOUT_S = 15
+
+# torchvision's raw file name -> (IDX magic number, the expected item shape)
+MNIST_FILES = {
+    "train-images-idx3-ubyte": (2051, (28, 28)),
+    "train-labels-idx1-ubyte": (2049, ()),
+    "t10k-images-idx3-ubyte": (2051, (28, 28)),
+    "t10k-labels-idx1-ubyte": (2049, ()),
+}
+
+
+class DataError(ValueError):
+    """MNIST is missing, truncated or corrupt where it was asked for."""
+
+
+class BundledSampleWarning(UserWarning):
+    """Training falls back on the small MNIST sample shipped with the package."""
+
+
+@dataclass(frozen=True)
+class MnistSource:
+    """Where MNIST was found: ``root`` as torchvision takes it, and how it was chosen."""
+
+    root: Path
+    kind: str  # "argument", "environment", "default folder", "downloaded" or "bundled sample"
+
+    @property
+    def is_sample(self):
+        return self.kind == "bundled sample"
+
+    def __str__(self):
+        return f"{self.kind} ({self.root})" if not self.is_sample else "bundled sample (6,000 + 1,000 real MNIST digits)"
+
+
+def default_data_root():
+    """The one folder torchvision downloads MNIST into, whoever asks and from where."""
+    cache = os.environ.get("XDG_CACHE_HOME") or Path.home() / ".cache"
+    return Path(cache) / "mnist-adder"
+
+
+def check_mnist_files(root):
+    """Raise ``DataError`` unless ``root/MNIST/raw`` holds the four IDX files, whole."""
+    raw = Path(root) / "MNIST" / "raw"
+    counts = {}
+    for name, (magic, item_shape) in MNIST_FILES.items():
+        path = raw / name
+        if not path.is_file():
+            raise DataError(f"{path} is missing: expected torchvision's MNIST layout <root>/MNIST/raw/{name}")
+        header_len = 8 + 4 * len(item_shape)
+        with open(path, "rb") as f:
+            header = f.read(header_len)
+        size = path.stat().st_size
+        found_magic = int.from_bytes(header[:4], "big") if len(header) >= 4 else None
+        if len(header) < header_len or found_magic != magic:
+            raise DataError(f"{path} is not an MNIST IDX file: expected magic number {magic}, found {found_magic}")
+        count = int.from_bytes(header[4:8], "big")
+        dims = tuple(int.from_bytes(header[8 + 4 * i : 12 + 4 * i], "big") for i in range(len(item_shape)))
+        if dims != item_shape:
+            raise DataError(f"{path} holds items of shape {dims}, expected {item_shape}")
+        expected = header_len + count * (28 * 28 if item_shape else 1)
+        if size != expected:
+            raise DataError(f"{path} is {size} bytes, expected {expected} ({count} items after the header): truncated or corrupt")
+        counts[name] = count
+    for split in ("train", "t10k"):
+        if counts[f"{split}-images-idx3-ubyte"] != counts[f"{split}-labels-idx1-ubyte"]:
+            raise DataError(f"{raw}: {split} images and labels differ in count")
+
+
+def _try_download(root):
+    """Let torchvision download MNIST into ``root``; return the error text if it cannot."""
+    previous_timeout = socket.getdefaulttimeout()
+    socket.setdefaulttimeout(DOWNLOAD_TIMEOUT_S)  # no internet should fail fast, not hang
+    try:
+        with contextlib.redirect_stdout(io.StringIO()):  # torchvision prints every mirror it tries
+            for train in (True, False):
+                torchvision.datasets.MNIST(root, train=train, download=True)
+        return None
+    except Exception as error:  # any failure to fetch means: use the sample
+        return f"{type(error).__name__}: {error}"
+    finally:
+        socket.setdefaulttimeout(previous_timeout)
+
+
+def _unpack_sample():
+    """Unpack the bundled sample's gzip files into a cache folder torchvision can read."""
+    root = default_data_root() / "bundled-sample"
+    try:
+        check_mnist_files(root)
+        return root
+    except DataError:
+        pass
+    raw = root / "MNIST" / "raw"
+    raw.mkdir(parents=True, exist_ok=True)
+    for name in MNIST_FILES:
+        with gzip.open(SAMPLE_DIR / f"{name}.gz", "rb") as src, tempfile.NamedTemporaryFile(dir=raw, delete=False) as tmp:
+            shutil.copyfileobj(src, tmp)
+        os.replace(tmp.name, raw / name)
+    return root
+
+
+def find_mnist(data_root=None, download=True):
+    """Where to read MNIST from.
+
+    In order: ``data_root``; else ``$MNIST_ADDER_DATA``; else the default folder, downloading
+    into it if needed; else, with a warning, the sample bundled with the package. A root that
+    was named explicitly must hold the files: it is an error, never a silent fallback.
+    """
+    for root, kind in ((data_root, "argument"), (os.environ.get(DATA_ENV_VAR) or None, "environment")):
+        if root is not None:
+            root = Path(root).expanduser().resolve()
+            check_mnist_files(root)
+            return MnistSource(root, kind)
+    root = default_data_root()
+    with contextlib.suppress(DataError):
+        check_mnist_files(root)
+        return MnistSource(root, "default folder")
+    reason = _try_download(root) if download else "download=False"
+    if reason is None:
+        check_mnist_files(root)
+        return MnistSource(root, "downloaded")
+    warnings.warn(
+        f"MNIST could not be downloaded ({reason.splitlines()[0][:120]}); using the bundled sample "
+        f"of 6,000 training and 1,000 test digits: {FULL_SET_HINT}",
+        BundledSampleWarning,
+        stacklevel=2,
+    )
+    return MnistSource(_unpack_sample(), "bundled sample")
+
+
+def load_mnist(source, train, transform=None):
+    """torchvision's MNIST dataset from a ``MnistSource`` (never downloads)."""
+    return torchvision.datasets.MNIST(source.root, train=train, transform=transform, download=False)
+
+
+def normalize_transform():
+    """The per-sample transform of the conventional pipeline: PIL image -> normalized tensor."""
+    return transforms.Compose([transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))])
+
+
+def draw_numbers(count, seed):
+    """``count`` random integers 0..9, the same for the same seed on every machine."""
+    generator = torch.Generator().manual_seed(seed)
+    return torch.randint(0, 10, (count,), generator=generator)
+
+
+def data_generator(mnist, numbers, index):
+    """The original notes' generator: (image, label, random number, sum) for one index."""
+    image, label = mnist[index]
+    number = int(numbers[index])
+    return image, label, number, label + number
+
+
+class MNISTRandom(Dataset):
+    """MNIST images paired with seeded random numbers, one-hot encoded as the notes describe.
+
+    Each item is ``(image, number_onehot[10], digit, sum_onehot[19])``.
+    """
+
+    def __init__(self, mnist, seed):
+        self.mnist = mnist
+        self.numbers = draw_numbers(len(mnist), seed)
+
+    def __len__(self):
+        return len(self.mnist)
+
+    def __getitem__(self, index):
+        image, label, number, total = data_generator(self.mnist, self.numbers, index)
+        number_onehot = F.one_hot(torch.tensor(number), 10).float()
+        sum_onehot = F.one_hot(torch.tensor(total), 19).float()
+        return image, number_onehot, label, sum_onehot
+
+
+def conventional_loaders(source, batch_size=128, seed=1, num_workers=0):
+    """The classic pipeline the first notebook teaches: Dataset + DataLoader, per-sample work."""
+    train = MNISTRandom(load_mnist(source, True, normalize_transform()), seed)
+    test = MNISTRandom(load_mnist(source, False, normalize_transform()), TEST_PAIRS_SEED)
+    shuffle_generator = torch.Generator().manual_seed(seed)
+    return (
+        DataLoader(train, batch_size, shuffle=True, generator=shuffle_generator, num_workers=num_workers),
+        DataLoader(test, batch_size, shuffle=False, num_workers=num_workers),
+    )

@@ -1,0 +1,78 @@
+"""The GPU check: what accelerator is here, and which device to train on."""
+
+import platform
+
+import torch
+
+DEVICE_CHOICES = ("auto", "cuda", "mps", "cpu")
+COLAB_HINT = "On Colab: Runtime -> Change runtime type -> a GPU (e.g. T4), then run again."
+
+
+class DeviceError(RuntimeError):
+    """A device was asked for that this machine does not have."""
+
+
+def _mps_available():
+    return hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
+
+
+def gpu_info():
+    """What the design notes' GPU checker showed, as a dict (one entry per CUDA device)."""
+    info = {
+        "torch": torch.__version__,
+        "cuda_available": torch.cuda.is_available(),
+        "mps_available": _mps_available(),
+        "cpu": platform.processor() or platform.machine(),
+        "cpu_threads": torch.get_num_threads(),
+        "gpus": [],
+    }
+    if info["cuda_available"]:
+        info["cuda_version"] = torch.version.cuda
+        info["cudnn_version"] = torch.backends.cudnn.version()
+        for index in range(torch.cuda.device_count()):
+            props = torch.cuda.get_device_properties(index)
+            info["gpus"].append({
+                "index": index,
+                "name": props.name,
+                "memory_gib": round(props.total_memory / 2**30, 1),
+                "capability": f"{props.major}.{props.minor}",
+                "multiprocessors": props.multi_processor_count,
+            })  # fmt: skip
+    return info
+
+
+def describe_gpu(info=None):
+    """A short human-readable report of ``gpu_info()``."""
+    info = gpu_info() if info is None else info
+    lines = [f"PyTorch {info['torch']}"]
+    if info["cuda_available"]:
+        lines.append(f"CUDA {info['cuda_version']}, cuDNN {info['cudnn_version']}")
+        for gpu in info["gpus"]:
+            lines.append(
+                f"GPU {gpu['index']}: {gpu['name']}, {gpu['memory_gib']} GiB, "
+                f"compute capability {gpu['capability']}, {gpu['multiprocessors']} SMs"
+            )
+    elif info["mps_available"]:
+        lines.append("Apple GPU available through MPS (Metal).")
+    else:
+        lines.append(f"No GPU found: training runs on the CPU ({info['cpu_threads']} threads).")
+        lines.append(COLAB_HINT)
+    return "\n".join(lines)
+
+
+def choose_device(preferred="auto"):
+    """The device to use: ``auto`` picks CUDA, else Apple MPS, else the CPU."""
+    preferred = str(preferred).lower()
+    if preferred not in DEVICE_CHOICES:
+        raise DeviceError(f"unknown device {preferred!r}: expected one of {', '.join(DEVICE_CHOICES)}")
+    if preferred == "cuda" and not torch.cuda.is_available():
+        raise DeviceError("CUDA was asked for but no CUDA GPU is available here; use --device auto or cpu")
+    if preferred == "mps" and not _mps_available():
+        raise DeviceError("MPS was asked for but no Apple GPU is available here; use --device auto or cpu")
+    if preferred != "auto":
+        return torch.device(preferred)
+    if torch.cuda.is_available():
+        return torch.device("cuda")
+    if _mps_available():
+        return torch.device("mps")
+    return torch.device("cpu")

@@ -1,0 +1,159 @@
+"""Training recipes end to end: the original one from the design notes, and an improved one."""
+
+import copy
+import math
+from dataclasses import asdict, dataclass
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+
+from .data import find_mnist
+from .device import choose_device
+from .fast_loader import fast_loaders
+from .model import MNISTadder
+from .training import CheckpointError, fit, load_checkpoint, total_loss
+
+# What each recipe changes; anything not named takes TrainConfig's defaults.
+RECIPES = {
+    "original": {"epochs": 25, "lr": 0.01, "schedule": "constant", "augment": False},
+    "improved": {"epochs": 15, "lr": 0.2, "schedule": "onecycle", "augment": True},
+}
+MAX_ROTATION_DEGREES = 10
+MAX_SHIFT_PIXELS = 2
+
+
+@dataclass
+class TrainConfig:
+    recipe: str = "original"
+    epochs: int = 25
+    batch_size: int = 128
+    lr: float = 0.01  # the peak rate for the one-cycle schedule
+    momentum: float = 0.9
+    schedule: str = "constant"  # or "onecycle"
+    augment: bool = False
+    seed: int = 1
+    device: str = "auto"
+    data_root: str | None = None
+    train_limit: int | None = None  # train on the first N images only (quick runs)
+    checkpoint: str | None = "runs/original/checkpoint.pt"
+
+    @classmethod
+    def for_recipe(cls, recipe="original", **overrides):
+        """The recipe's settings, with ``overrides`` (those not None) on top."""
+        if recipe not in RECIPES:
+            raise ValueError(f"unknown recipe {recipe!r}: expected one of {', '.join(RECIPES)}")
+        settings = {"checkpoint": f"runs/{recipe}/checkpoint.pt", **RECIPES[recipe], "recipe": recipe}
+        settings.update({key: value for key, value in overrides.items() if value is not None})
+        return cls(**settings)
+
+
+def augment_batch(image):
+    """Rotate each image by up to 10 degrees and shift it by up to 2 pixels, as one tensor op."""
+    count = len(image)
+    angle = (torch.rand(count, device=image.device) * 2 - 1) * math.radians(MAX_ROTATION_DEGREES)
+    shift = (torch.rand(count, 2, device=image.device) * 2 - 1) * (2 * MAX_SHIFT_PIXELS / image.shape[-1])
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(image.shape), align_corners=False)
+    # "border" repeats the edge pixels, which are background, so no gray frame appears
+    return F.grid_sample(image, grid, padding_mode="border", align_corners=False)
+
+
+def make_optimizer(model, config, steps_per_epoch):
+    """SGD with momentum, and a one-cycle schedule (stepped every batch) when the recipe asks."""
+    nesterov = config.schedule == "onecycle"
+    optimizer = torch.optim.SGD(model.parameters(), lr=config.lr, momentum=config.momentum, nesterov=nesterov)
+    scheduler = None
+    if config.schedule == "onecycle":
+        scheduler = torch.optim.lr_scheduler.OneCycleLR(
+            optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25
+        )
+    return optimizer, scheduler
+
+
+def train(config, resume=False, progress=True, log=print):
+    """Train the network as ``config`` says; return ``(model, history)``.
+
+    With ``resume``, go on from ``config.checkpoint`` instead of starting over.
+    """
+    device = choose_device(config.device)
+    source = find_mnist(config.data_root)
+    log(f"Data: {source}; device: {device}")
+    torch.manual_seed(config.seed)
+    model = MNISTadder().to(device)
+    train_loader, test_loader = fast_loaders(source, config.batch_size, config.seed, device, config.train_limit)
+    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
+    resume_from = load_checkpoint(config.checkpoint, map_location=device) if resume else None
+    history = fit(
+        model, optimizer, train_loader, test_loader, config.epochs, device,
+        scheduler=scheduler, augment=augment_batch if config.augment else None,
+        checkpoint_path=config.checkpoint, resume_from=resume_from, config=asdict(config),
+        progress=progress, log=log,
+    )  # fmt: skip
+    return model, history
+
+
+def load_trained_model(checkpoint, device="cpu"):
+    """The model in a checkpoint, in eval mode, and the checkpoint itself."""
+    state = load_checkpoint(Path(checkpoint), map_location=device)
+    model = MNISTadder().to(device)
+    model.load_state_dict(state["model"])
+    return model.eval(), state
+
+
+def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, momentum=0.9):
+    """Leslie Smith's learning-rate range test.
+
+    Train for ``steps`` batches while the rate grows geometrically from ``start_lr`` to
+    ``end_lr``, recording the smoothed loss; stop early once the loss explodes. ``model`` is
+    left as it was. Returns ``(lrs, losses, suggested_lr)``, where the suggestion is the rate
+    at the lowest smoothed loss divided by 3, a safe peak for a one-cycle schedule.
+    """
+    model = copy.deepcopy(model).to(device).train()
+    optimizer = torch.optim.SGD(model.parameters(), lr=start_lr, momentum=momentum)
+    growth = (end_lr / start_lr) ** (1 / (steps - 1))
+    lrs, losses, smoothed, best = [], [], None, math.inf
+    batches = iter(())
+    for step in range(steps):
+        lr = start_lr * growth**step
+        for group in optimizer.param_groups:
+            group["lr"] = lr
+        try:
+            image, number_onehot, digit, total = next(batches)
+        except StopIteration:
+            batches = iter(loader)
+            image, number_onehot, digit, total = next(batches)
+        digit_log_probs, sum_logits = model(image.to(device), number_onehot.to(device))
+        loss1, loss2 = total_loss(digit_log_probs, digit.to(device), sum_logits, total.to(device))
+        optimizer.zero_grad(set_to_none=True)
+        (loss1 + loss2).backward()
+        optimizer.step()
+        value = (loss1 + loss2).item()
+        smoothed = value if smoothed is None else 0.9 * smoothed + 0.1 * value
+        lrs.append(lr)
+        losses.append(smoothed)
+        best = min(best, smoothed)
+        if not math.isfinite(smoothed) or smoothed > 4 * best:
+            break
+    suggested = lrs[min(range(len(losses)), key=losses.__getitem__)] / 3
+    return lrs, losses, suggested
+
+
+def load_or_train(checkpoint, fallback_epochs=3, data_root=None, recipe="original", device="auto", log=print):
+    """``(model, history)`` from ``checkpoint``; if there is none, from a short run trained now.
+
+    Lets a later notebook open on its own: it says which of the two it did.
+    """
+    device = choose_device(device)
+    try:
+        model, state = load_trained_model(checkpoint, device)
+        log(f"Loaded {checkpoint}: the {recipe} recipe after {state['epoch']} epochs.")
+        return model, state["history"]
+    except CheckpointError:
+        log(f"No checkpoint at {checkpoint} (the training notebook writes it): training a short {fallback_epochs}-epoch run now.")
+    config = TrainConfig.for_recipe(
+        recipe, epochs=fallback_epochs, data_root=data_root, device=str(device), checkpoint=f"runs/{recipe}-short/checkpoint.pt"
+    )
+    model, history = train(config, progress=False, log=log)
+    return model.eval(), history

@@ -1,0 +1,154 @@
+"""The loss, the train and test loops, per-epoch history and checkpoints."""
+
+import contextlib
+import math
+import os
+import time
+from pathlib import Path
+
+import torch
+import torch.nn.functional as F
+from tqdm.auto import tqdm
+
+STAT_KEYS = ("loss1", "loss2", "total", "acc1", "acc2")
+REFRESH_EVERY = 20  # batches between progress-bar updates: each update waits for the device
+DIVERGED = "the run diverged, the last good checkpoint is kept (try a smaller learning rate)"
+
+
+class NonFiniteLossError(RuntimeError):
+    """The loss became NaN or infinite: training diverged."""
+
+
+class CheckpointError(ValueError):
+    """A checkpoint file is missing or is not one of this package's."""
+
+
+def total_loss(digit_log_probs, digit_target, sum_logits, sum_target):
+    """``(loss1, loss2)``: NLL on the digit's log-probabilities, CrossEntropy on the sum's logits."""
+    if sum_target.dim() == 2:  # the conventional loader's one-hot sums
+        sum_target = sum_target.argmax(dim=1)
+    return F.nll_loss(digit_log_probs, digit_target), F.cross_entropy(sum_logits, sum_target)
+
+
+def new_history():
+    return {"train": {key: [] for key in STAT_KEYS}, "test": {key: [] for key in STAT_KEYS}, "epoch_seconds": []}
+
+
+def _describe(label, batch_index, loss, correct1, correct2, seen):
+    accuracies = f"Acc1={100 * correct1 / seen:.2f}%, Acc2={100 * correct2 / seen:.2f}%"
+    return f"{label} ==> Batch:{batch_index}, Total-loss={loss:.5f}, {accuracies}"
+
+
+def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=None, progress=True):
+    """One pass over ``loader``: training when an optimizer is given, else evaluation.
+
+    Returns the mean loss1, loss2 and total, and both accuracies in percent.
+    """
+    training = optimizer is not None
+    label = "Train" if training else "Test"
+    model.train(training)
+    totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss1, loss2, correct1, correct2 (sums)
+    seen = 0
+    bar = tqdm(loader, desc=label, disable=not progress, leave=True, dynamic_ncols=True)
+    with torch.inference_mode() if not training else contextlib.nullcontext():
+        for batch_index, (image, number_onehot, digit, total) in enumerate(bar):
+            image, number_onehot = image.to(device, non_blocking=True), number_onehot.to(device, non_blocking=True)
+            digit, total = digit.to(device, non_blocking=True), total.to(device, non_blocking=True)
+            if training and augment is not None:
+                image = augment(image)
+            digit_log_probs, sum_logits = model(image, number_onehot)
+            loss1, loss2 = total_loss(digit_log_probs, digit, sum_logits, total)
+            if training:
+                optimizer.zero_grad(set_to_none=True)
+                (loss1 + loss2).backward()
+                optimizer.step()
+                if scheduler is not None:
+                    scheduler.step()
+            sum_index = total.argmax(dim=1) if total.dim() == 2 else total
+            batch = len(digit)
+            seen += batch
+            totals += torch.stack([
+                loss1.detach() * batch, loss2.detach() * batch,
+                (digit_log_probs.argmax(dim=1) == digit).sum(), (sum_logits.argmax(dim=1) == sum_index).sum(),
+            ]).to(totals.dtype)  # fmt: skip
+            if batch_index % REFRESH_EVERY == 0 or batch_index == len(loader) - 1:
+                loss = (loss1 + loss2).item()
+                if not math.isfinite(loss):
+                    raise NonFiniteLossError(f"the {label.lower()} loss became {loss} at batch {batch_index}: {DIVERGED}")
+                bar.set_description(_describe(label, batch_index, loss, totals[2].item(), totals[3].item(), seen))
+    loss1, loss2, correct1, correct2 = (totals / seen).tolist()
+    if not (math.isfinite(loss1) and math.isfinite(loss2)):
+        raise NonFiniteLossError(f"the {label.lower()} loss became non-finite: {DIVERGED}")
+    return {"loss1": loss1, "loss2": loss2, "total": loss1 + loss2, "acc1": 100 * correct1, "acc2": 100 * correct2}
+
+
+def save_checkpoint(path, **state):
+    """Write ``state`` to ``path`` atomically: a crash mid-write leaves the old file whole."""
+    path = Path(path)
+    path.parent.mkdir(parents=True, exist_ok=True)
+    temporary = path.with_name(path.name + ".partial")
+    torch.save(state, temporary)
+    os.replace(temporary, path)
+
+
+def load_checkpoint(path, map_location="cpu"):
+    """Read a checkpoint written by ``fit``; a clear ``CheckpointError`` if it is not one."""
+    path = Path(path)
+    if not path.is_file():
+        raise CheckpointError(f"no checkpoint at {path}: train first (python -m mnist_adder_utils train)")
+    try:
+        state = torch.load(path, map_location=map_location, weights_only=False)
+    except Exception as error:
+        raise CheckpointError(f"{path} could not be read as a checkpoint ({type(error).__name__})") from None
+    if not isinstance(state, dict) or "model" not in state or "history" not in state:
+        raise CheckpointError(f"{path} is not an mnist-adder checkpoint (no model weights and history in it)")
+    return state
+
+
+def _rng_states():
+    states = {"torch": torch.get_rng_state()}
+    if torch.cuda.is_available():
+        states["cuda"] = torch.cuda.get_rng_state_all()
+    return states
+
+
+def _restore_rng_states(states):
+    torch.set_rng_state(states["torch"])
+    if "cuda" in states and torch.cuda.is_available():
+        torch.cuda.set_rng_state_all(states["cuda"])
+
+
+def fit(model, optimizer, train_loader, test_loader, epochs, device, *, scheduler=None, augment=None,
+        checkpoint_path=None, resume_from=None, config=None, progress=True, log=print):  # fmt: skip
+    """Train for ``epochs`` epochs, testing and checkpointing after each; return the history.
+
+    ``resume_from`` is a loaded checkpoint: its weights, optimizer, schedule, random states
+    and history are restored and training goes on from the epoch after it, so a resumed run
+    ends where an uninterrupted one would.
+    """
+    history, first_epoch = new_history(), 1
+    if resume_from is not None:
+        model.load_state_dict(resume_from["model"])
+        optimizer.load_state_dict(resume_from["optimizer"])
+        if scheduler is not None and resume_from.get("scheduler"):
+            scheduler.load_state_dict(resume_from["scheduler"])
+        train_loader.load_state_dict(resume_from["train_loader"])
+        _restore_rng_states(resume_from["rng"])
+        history, first_epoch = resume_from["history"], resume_from["epoch"] + 1
+    for epoch in range(first_epoch, epochs + 1):
+        log(f"EPOCH: {epoch}")
+        started = time.perf_counter()
+        train_stats = run_epoch(model, train_loader, device, optimizer, scheduler, augment, progress)
+        test_stats = run_epoch(model, test_loader, device, progress=progress)
+        history["epoch_seconds"].append(time.perf_counter() - started)
+        for split, stats in (("train", train_stats), ("test", test_stats)):
+            for key in STAT_KEYS:
+                history[split][key].append(stats[key])
+        if checkpoint_path is not None:
+            save_checkpoint(
+                checkpoint_path, model=model.state_dict(), optimizer=optimizer.state_dict(),
+                scheduler=scheduler.state_dict() if scheduler is not None else None,
+                train_loader=train_loader.state_dict(), rng=_rng_states(),
+                epoch=epoch, history=history, config=config,
+            )  # fmt: skip
+    return history

@@ -1,0 +1,65 @@
+#!/usr/bin/env bash
+# One entry point that sets itself up: a virtual environment in .venv, PyTorch, this package
+# with its test tools, and Graphviz (for the model graph). Run it from anywhere.
+#
+#   ./run.sh train [ARGS]   train the model (python -m mnist_adder_utils train ARGS)
+#   ./run.sh test           lint, unit tests and every notebook under nbval
+#   ./run.sh notebooks      re-execute all notebooks in place (refreshes outputs and image/)
+#   ./run.sh lab            open the tutorial in JupyterLab
+#
+# TORCH_SPEC picks the PyTorch build, e.g. TORCH_SPEC="torch==2.14.1 torchvision==0.29.1".
+set -euo pipefail
+cd "$(dirname "$0")"
+VENV=${MNIST_ADDER_VENV:-.venv}
+PY="$VENV/bin/python"
+
+setup() {
+  if [ ! -x "$PY" ]; then
+    echo "== creating $VENV"
+    python3 -m venv "$VENV" || { echo "error: python3 -m venv failed; on Debian/Ubuntu: apt-get install python3-venv" >&2; exit 1; }
+  fi
+  if ! "$PY" -c "import torch, torchvision" 2>/dev/null; then
+    echo "== installing PyTorch (${TORCH_SPEC:-torch torchvision})"
+    "$PY" -m pip install -q --upgrade pip
+    # shellcheck disable=SC2086  # TORCH_SPEC holds several requirements
+    "$PY" -m pip install -q ${TORCH_SPEC:-torch torchvision}
+  fi
+  if ! "$PY" -c "import mnist_adder_utils, nbval, ruff" 2>/dev/null; then
+    echo "== installing mnist_adder_utils with its test tools"
+    "$PY" -m pip install -q -e ".[test]"
+  fi
+  if ! command -v dot >/dev/null; then
+    if [ "$(id -u)" = 0 ] && command -v apt-get >/dev/null; then
+      echo "== installing Graphviz"
+      apt-get update -qq && DEBIAN_FRONTEND=noninteractive apt-get install -y -qq graphviz >/dev/null
+    else
+      echo "warning: Graphviz's 'dot' program is missing; the model graph needs it: sudo apt-get install graphviz (macOS: brew install graphviz)" >&2
+    fi
+  fi
+}
+
+command=${1:-}
+[ $# -gt 0 ] && shift
+case "$command" in
+  train)
+    setup
+    exec "$PY" -m mnist_adder_utils train "$@" ;;
+  test)
+    setup
+    "$VENV/bin/ruff" check .
+    exec "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 \
+      --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks "$@" ;;
+  notebooks)
+    setup
+    cd notebooks
+    for notebook in [0-9]*.ipynb; do
+      echo "== executing $notebook"
+      "../$PY" -m jupyter nbconvert --to notebook --execute --inplace --ExecutePreprocessor.timeout=3600 "$notebook"
+    done ;;
+  lab)
+    setup
+    exec "$VENV/bin/jupyter" lab notebooks ;;
+  *)
+    sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//'
+    exit 2 ;;
+esac

@@ -1,0 +1,132 @@
+import json
+import os
+import subprocess
+import sys
+
+import pytest
+import torch
+from PIL import Image
+
+from mnist_adder_utils.cli import main
+from mnist_adder_utils.data import load_mnist
+from mnist_adder_utils.model import MNISTadder
+from mnist_adder_utils.training import save_checkpoint
+
+
+def run_cli(*args, env=None):
+    """The command line as a user runs it, in a fresh process."""
+    return subprocess.run(
+        [sys.executable, "-m", "mnist_adder_utils", *map(str, args)],
+        capture_output=True, text=True, timeout=300, env={**os.environ, **(env or {})},
+    )  # fmt: skip
+
+
+def assert_one_line_error(result, *fragments):
+    assert result.returncode != 0
+    lines = result.stderr.strip().splitlines()
+    assert len(lines) == 1, result.stderr
+    assert "Traceback" not in result.stderr
+    for fragment in fragments:
+        assert fragment in lines[0], lines[0]
+
+
+@pytest.fixture(scope="module")
+def checkpoint(tmp_path_factory):
+    path = tmp_path_factory.mktemp("ckpt") / "untrained.pt"
+    torch.manual_seed(0)
+    save_checkpoint(path, model=MNISTadder().state_dict(), history={}, epoch=0)
+    return path
+
+
+@pytest.mark.parametrize(
+    ("args", "fragments"),
+    [
+        (["train", "--epochs", "0"], ["--epochs", "at least 1"]),
+        (["train", "--batch-size", "many"], ["--batch-size", "whole number"]),
+        (["train", "--lr", "-1"], ["--lr", "positive"]),
+        (["train", "--recipe", "magic"], ["--recipe", "invalid choice"]),
+        (["predict", "x.pt", "--index", "0", "--number", "12"], ["--number", "0..9", "'12'"]),
+        (["predict", "x.pt", "--index", "0"], ["--number"]),
+    ],
+)
+def test_bad_arguments_get_one_line(args, fragments):
+    assert_one_line_error(run_cli(*args), *fragments)
+
+
+def test_missing_checkpoint_gets_one_line(tmp_path):
+    assert_one_line_error(run_cli("evaluate", tmp_path / "none.pt"), "no checkpoint at")
+
+
+def test_wrong_image_size_gets_one_line(checkpoint, tmp_path):
+    Image.new("L", (32, 20)).save(tmp_path / "big.png")
+    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "big.png", "--number", 3), "32x20", "28x28")
+
+
+def test_missing_image_and_bad_index_get_one_line(checkpoint, tmp_path, mnist_source):
+    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "no.png", "--number", 3), "no image file")
+    result = run_cli("predict", checkpoint, "--index", 99999, "--number", 3, "--data-root", mnist_source.root)
+    assert_one_line_error(result, "--index must be 0..")
+
+
+def test_missing_data_root_gets_one_line(checkpoint, tmp_path):
+    assert_one_line_error(run_cli("evaluate", checkpoint, "--data-root", tmp_path), "is missing", "MNIST/raw")
+
+
+@pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+def test_cuda_without_gpu_gets_one_line(checkpoint):
+    assert_one_line_error(run_cli("evaluate", checkpoint, "--device", "cuda"), "CUDA was asked for")
+
+
+def test_info_reports_the_device():
+    result = run_cli("info")
+    assert result.returncode == 0 and "PyTorch" in result.stdout and "Training would use:" in result.stdout
+
+
+def test_train_evaluate_predict_end_to_end(tmp_path, mnist_source):
+    checkpoint = tmp_path / "run.pt"
+    data = ["--data-root", mnist_source.root]
+    result = run_cli("train", "--epochs", 1, "--train-limit", 2000, "--checkpoint", checkpoint, "--no-progress", *data)
+    assert result.returncode == 0, result.stderr
+    trained = json.loads(result.stdout.strip().splitlines()[-1])
+    assert trained["epochs"] == 1 and trained["digit_accuracy"] > 50
+
+    evaluated = json.loads(run_cli("evaluate", checkpoint, *data).stdout)
+    assert evaluated["digit_accuracy"] == trained["digit_accuracy"]
+    assert evaluated["sum_accuracy"] == trained["sum_accuracy"]
+
+    image = load_mnist(mnist_source, train=False).data[0]
+    Image.fromarray(image.numpy()).save(tmp_path / "digit.png")
+    by_file = json.loads(run_cli("predict", checkpoint, "--image", tmp_path / "digit.png", "--number", 4).stdout)
+    by_index = json.loads(run_cli("predict", checkpoint, "--index", 0, "--number", 4, *data).stdout)
+    assert by_file == by_index and by_file["number"] == 4 and 0 <= by_file["sum"] <= 18
+
+
+def test_offline_train_uses_the_bundled_sample_and_says_so(offline_home, capsys, monkeypatch):
+    monkeypatch.chdir(offline_home)
+    code = main(["train", "--epochs", "1", "--train-limit", "512", "--no-progress"])
+    captured = capsys.readouterr()
+    assert code == 0
+    assert "bundled sample" in captured.out
+    assert (offline_home / "runs" / "original" / "checkpoint.pt").is_file()
+
+
+def test_interrupted_run_keeps_its_checkpoint_and_resumes(tmp_path, mnist_source, monkeypatch, capsys):
+    checkpoint = tmp_path / "run.pt"
+    args = ["train", "--epochs", "2", "--train-limit", "512", "--checkpoint", str(checkpoint), "--no-progress",
+            "--data-root", str(mnist_source.root)]  # fmt: skip
+    import mnist_adder_utils.training as training
+
+    real_run_epoch, calls = training.run_epoch, []
+
+    def interrupted_in_epoch_two(*a, **k):
+        calls.append(1)
+        if len(calls) == 3:  # epoch 1 trains and tests, then epoch 2's training is cut short
+            raise KeyboardInterrupt
+        return real_run_epoch(*a, **k)
+
+    monkeypatch.setattr(training, "run_epoch", interrupted_in_epoch_two)
+    assert main(args) == 130
+    assert "go on with --resume" in capsys.readouterr().err
+    monkeypatch.setattr(training, "run_epoch", real_run_epoch)
+    assert main([*args, "--resume"]) == 0
+    assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs"] == 2

@@ -1,0 +1,38 @@
+import pytest
+import torch
+
+from mnist_adder_utils.device import DeviceError, choose_device, describe_gpu, gpu_info
+
+no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
+
+
+def test_gpu_info_reports_each_cuda_device():
+    info = gpu_info()
+    assert info["torch"] == torch.__version__
+    assert len(info["gpus"]) == (torch.cuda.device_count() if info["cuda_available"] else 0)
+    for gpu in info["gpus"]:
+        assert {"name", "memory_gib", "capability"} <= gpu.keys()
+
+
+@no_cuda
+def test_without_a_gpu_the_report_says_so_and_how_to_get_one():
+    report = describe_gpu()
+    assert "No GPU found" in report or "MPS" in report
+    assert "Runtime -> Change runtime type" in report or "MPS" in report
+
+
+@no_cuda
+def test_asking_for_cuda_without_one_is_a_clear_error():
+    with pytest.raises(DeviceError, match="CUDA was asked for but no CUDA GPU is available"):
+        choose_device("cuda")
+
+
+def test_auto_prefers_cuda_then_cpu():
+    expected = "cuda" if torch.cuda.is_available() else ("mps" if gpu_info()["mps_available"] else "cpu")
+    assert choose_device("auto").type == expected
+    assert choose_device("cpu").type == "cpu"
+
+
+def test_unknown_device_is_refused():
+    with pytest.raises(DeviceError, match="expected one of auto, cuda, mps, cpu"):
+        choose_device("tpu")

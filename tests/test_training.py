@@ -1,0 +1,117 @@
+import pytest
+import torch
+import torch.nn.functional as F
+
+from mnist_adder_utils.fast_loader import fast_loaders
+from mnist_adder_utils.model import MNISTadder
+from mnist_adder_utils.recipes import TrainConfig, augment_batch, lr_range_test, make_optimizer, train
+from mnist_adder_utils.training import (
+    CheckpointError,
+    NonFiniteLossError,
+    fit,
+    load_checkpoint,
+    save_checkpoint,
+    total_loss,
+)
+
+
+def test_total_loss_is_nll_on_log_probs_and_cross_entropy_on_logits():
+    torch.manual_seed(0)
+    digit_logits, sum_logits = torch.randn(8, 10), torch.randn(8, 19)
+    digit, total = torch.randint(0, 10, (8,)), torch.randint(0, 19, (8,))
+    loss1, loss2 = total_loss(digit_logits.log_softmax(-1), digit, sum_logits, total)
+    assert torch.isclose(loss1, F.cross_entropy(digit_logits, digit))
+    assert torch.isclose(loss2, F.nll_loss(sum_logits.log_softmax(-1), total))
+    assert torch.isclose(total_loss(digit_logits.log_softmax(-1), digit, sum_logits, F.one_hot(total, 19))[1], loss2)
+
+
+def test_brief_real_training_learns_both_tasks(mnist_source, tmp_path):
+    config = TrainConfig.for_recipe(
+        epochs=2, train_limit=6000, checkpoint=str(tmp_path / "c.pt"), data_root=str(mnist_source.root)
+    )
+    _, history = train(config, progress=False, log=lambda _: None)
+    assert history["test"]["acc1"][-1] > 90  # chance: 10%
+    assert history["test"]["acc2"][-1] > 80  # chance: at most 10%
+    assert history["test"]["total"][-1] < history["test"]["total"][0] or history["test"]["total"][0] < 0.5
+
+
+def test_improved_recipe_uses_one_cycle_and_augmentation():
+    config = TrainConfig.for_recipe("improved")
+    assert (config.epochs, config.schedule, config.augment) == (15, "onecycle", True)
+    _, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=10)
+    assert isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR)
+
+
+def test_unknown_recipe_is_refused():
+    with pytest.raises(ValueError, match="unknown recipe 'fast': expected one of original, improved"):
+        TrainConfig.for_recipe("fast")
+
+
+def test_augmentation_moves_pixels_but_keeps_shape_and_background():
+    torch.manual_seed(0)
+    image = torch.full((4, 1, 28, 28), -0.4242)
+    image[:, :, 10:18, 12:16] = 2.8
+    moved = augment_batch(image)
+    assert moved.shape == image.shape and not torch.allclose(moved, image)
+    assert torch.allclose(moved[:, :, 0, 0], image[:, :, 0, 0])  # corners stay background
+
+
+def test_resumed_run_ends_where_an_uninterrupted_one_does(mnist_source, tmp_path):
+    def config(name, epochs):
+        return TrainConfig.for_recipe(
+            epochs=epochs, train_limit=1024, checkpoint=str(tmp_path / name), data_root=str(mnist_source.root)
+        )
+
+    whole_model, whole = train(config("whole.pt", 2), progress=False, log=lambda _: None)
+    train(config("split.pt", 1), progress=False, log=lambda _: None)
+    split_model, split = train(config("split.pt", 2), resume=True, progress=False, log=lambda _: None)
+    assert split["test"]["acc2"] == pytest.approx(whole["test"]["acc2"])
+    for (name, a), b in zip(whole_model.state_dict().items(), split_model.state_dict().values(), strict=True):
+        assert torch.allclose(a.float(), b.float(), atol=1e-6), name
+
+
+class GoesNaN(torch.nn.Module):
+    """Wraps a model; its outputs become NaN from the ``after``-th forward pass on."""
+
+    def __init__(self, model, after):
+        super().__init__()
+        self.model, self.after, self.calls = model, after, 0
+
+    def forward(self, image, number):
+        self.calls += 1
+        digit, total = self.model(image, number)
+        return (digit * float("nan"), total) if self.calls > self.after else (digit, total)
+
+
+def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(mnist_source, tmp_path):
+    train_loader, test_loader = fast_loaders(mnist_source, 128, seed=1, train_limit=512)
+    model = GoesNaN(MNISTadder(), after=len(train_loader) + len(test_loader) + 2)
+    optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
+    path = tmp_path / "c.pt"
+    with pytest.raises(NonFiniteLossError, match="diverged, the last good checkpoint is kept"):
+        fit(model, optimizer, train_loader, test_loader, 3, "cpu", checkpoint_path=path, progress=False, log=lambda _: None)
+    assert load_checkpoint(path)["epoch"] == 1
+
+
+def test_checkpoint_write_is_atomic_and_bad_files_are_refused(tmp_path):
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, model={}, history={}, epoch=1)
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+    with pytest.raises(CheckpointError, match="no checkpoint at"):
+        load_checkpoint(tmp_path / "missing.pt")
+    (tmp_path / "junk.pt").write_text("not a checkpoint")
+    with pytest.raises(CheckpointError, match="could not be read as a checkpoint"):
+        load_checkpoint(tmp_path / "junk.pt")
+    torch.save({"weights": 1}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError, match="not an mnist-adder checkpoint"):
+        load_checkpoint(tmp_path / "other.pt")
+
+
+def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
+    train_loader, _ = fast_loaders(mnist_source, 128, seed=1, train_limit=128 * 30)
+    model = MNISTadder()
+    before = {k: v.clone() for k, v in model.state_dict().items()}
+    lrs, losses, suggested = lr_range_test(model, train_loader, "cpu", steps=30)
+    assert len(lrs) == len(losses) and lrs == sorted(lrs)
+    assert lrs[0] <= suggested <= lrs[-1]
+    assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
