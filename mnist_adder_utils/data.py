@@ -52,9 +52,6 @@ class MnistSource:
     def is_sample(self):
         return self.kind == "bundled sample"
 
-    def __str__(self):
-        return f"{self.kind} ({self.root})" if not self.is_sample else "bundled sample (6,000 + 1,000 real MNIST digits)"
-
 
 def default_data_root():
     """The one folder torchvision downloads MNIST into, whoever asks and from where."""
@@ -146,7 +143,7 @@ def find_mnist(data_root=None, download=True):
         f"MNIST could not be downloaded ({reason.splitlines()[0][:120]}); using the bundled sample "
         f"of 6,000 training and 1,000 test digits: {FULL_SET_HINT}",
         BundledSampleWarning,
-        stacklevel=2,
+        stacklevel=1,  # one location, so Python shows it once per process, not at every call
     )
     return MnistSource(_unpack_sample(), "bundled sample")
 
