@@ -31,6 +31,16 @@ def _positive_float(text):
     return value
 
 
+def _non_negative_float(text):
+    try:
+        value = float(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+    if not 0 <= value < float("inf"):
+        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text}")
+    return value
+
+
 def _momentum(text):
     value = float(text) if text.replace(".", "", 1).isdigit() else -1.0
     if not 0 <= value < 1:
@@ -69,6 +79,7 @@ def build_parser():
     train.add_argument("--batch-size", type=_positive_int, help="batch size (default: 128)")
     train.add_argument("--lr", type=_positive_float, help="learning rate; the peak rate with --recipe improved")
     train.add_argument("--momentum", type=_momentum, help="SGD momentum (default: 0.9)")
+    train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.0005)")
     train.add_argument("--seed", type=int, help="random seed (default: 1)")
     train.add_argument("--train-limit", type=_positive_int, help="train on the first N training images only")
     train.add_argument("--checkpoint", help="checkpoint file (default: runs/RECIPE/checkpoint.pt)")
@@ -98,7 +109,7 @@ def _train(args):
 
     config = TrainConfig.for_recipe(
         args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-        seed=args.seed, train_limit=args.train_limit, checkpoint=args.checkpoint,
+        weight_decay=args.weight_decay, seed=args.seed, train_limit=args.train_limit, checkpoint=args.checkpoint,
         device=args.device, data_root=args.data_root,
     )  # fmt: skip
     try:

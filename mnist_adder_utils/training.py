@@ -136,7 +136,8 @@ def fit(model, optimizer, train_loader, test_loader, epochs, device, *, schedule
         _restore_rng_states(resume_from["rng"])
         history, first_epoch = resume_from["history"], resume_from["epoch"] + 1
     for epoch in range(first_epoch, epochs + 1):
-        log(f"EPOCH: {epoch}")
+        if progress:
+            log(f"EPOCH: {epoch}")  # a header above the bars, as in the design notes
         started = time.perf_counter()
         train_stats = run_epoch(model, train_loader, device, optimizer, scheduler, augment, progress)
         test_stats = run_epoch(model, test_loader, device, progress=progress)
@@ -144,6 +145,11 @@ def fit(model, optimizer, train_loader, test_loader, epochs, device, *, schedule
         for split, stats in (("train", train_stats), ("test", test_stats)):
             for key in STAT_KEYS:
                 history[split][key].append(stats[key])
+        # in plain text too: where the bars do not render (GitHub, a log file) this line still tells the result
+        summary = (f"train: Acc1={train_stats['acc1']:.2f}%, Acc2={train_stats['acc2']:.2f}%  "
+                   f"test: Acc1={test_stats['acc1']:.2f}%, Acc2={test_stats['acc2']:.2f}%, "
+                   f"total loss={test_stats['total']:.4f}  ({history['epoch_seconds'][-1]:.0f} s)")  # fmt: skip
+        log(summary if progress else f"EPOCH: {epoch}  {summary}")
         if checkpoint_path is not None:
             save_checkpoint(
                 checkpoint_path, model=model.state_dict(), optimizer=optimizer.state_dict(),

@@ -44,6 +44,7 @@ def checkpoint(tmp_path_factory):
         (["train", "--epochs", "0"], ["--epochs", "at least 1"]),
         (["train", "--batch-size", "many"], ["--batch-size", "whole number"]),
         (["train", "--lr", "-1"], ["--lr", "positive"]),
+        (["train", "--weight-decay", "-0.1"], ["--weight-decay", "at least 0"]),
         (["train", "--recipe", "magic"], ["--recipe", "invalid choice"]),
         (["predict", "x.pt", "--index", "0", "--number", "12"], ["--number", "0..9", "'12'"]),
         (["predict", "x.pt", "--index", "0"], ["--number"]),

@@ -29,17 +29,23 @@ def test_brief_real_training_learns_both_tasks(mnist_source, tmp_path):
     config = TrainConfig.for_recipe(
         epochs=2, train_limit=6000, checkpoint=str(tmp_path / "c.pt"), data_root=str(mnist_source.root)
     )
-    _, history = train(config, progress=False, log=lambda _: None)
+    lines = []
+    _, history = train(config, progress=False, log=lines.append)
     assert history["test"]["acc1"][-1] > 90  # chance: 10%
     assert history["test"]["acc2"][-1] > 80  # chance: at most 10%
     assert history["test"]["total"][-1] < history["test"]["total"][0] or history["test"]["total"][0] < 0.5
+    # without progress bars, one line per epoch still says how it went
+    assert lines[-1].startswith("EPOCH: 2  train: Acc1=") and f"test: Acc1={history['test']['acc1'][-1]:.2f}%" in lines[-1]
 
 
-def test_improved_recipe_uses_one_cycle_and_augmentation():
+def test_improved_recipe_uses_one_cycle_augmentation_and_weight_decay():
     config = TrainConfig.for_recipe("improved")
     assert (config.epochs, config.schedule, config.augment) == (15, "onecycle", True)
-    _, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=10)
+    optimizer, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=10)
     assert isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR)
+    assert optimizer.param_groups[0]["weight_decay"] == 5e-4
+    original, _ = make_optimizer(MNISTadder(), TrainConfig.for_recipe("original"), steps_per_epoch=10)
+    assert original.param_groups[0]["weight_decay"] == 0
 
 
 def test_unknown_recipe_is_refused():
