@@ -21,31 +21,24 @@ def _positive_int(text):
     return value
 
 
-def _positive_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 < value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a positive number, got {text}")
-    return value
+def _number_in(low, high, expected, low_allowed=True):
+    """An argparse type for a number from ``low`` up to (not including) ``high``."""
+
+    def parse(text):
+        try:
+            value = float(text)
+        except ValueError:
+            raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
+        if not (low < value < high or (low_allowed and value == low)):
+            raise argparse.ArgumentTypeError(f"expected {expected}, got {text!r}")
+        return value
+
+    return parse
 
 
-def _non_negative_float(text):
-    try:
-        value = float(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"expected a number, got {text!r}") from None
-    if not 0 <= value < float("inf"):
-        raise argparse.ArgumentTypeError(f"expected a number of at least 0, got {text}")
-    return value
-
-
-def _momentum(text):
-    value = float(text) if text.replace(".", "", 1).isdigit() else -1.0
-    if not 0 <= value < 1:
-        raise argparse.ArgumentTypeError(f"expected a number from 0 up to (not including) 1, got {text!r}")
-    return value
+_positive_float = _number_in(0, float("inf"), "a positive number", low_allowed=False)
+_non_negative_float = _number_in(0, float("inf"), "a number of at least 0")
+_momentum = _number_in(0, 1, "a number from 0 up to (not including) 1")
 
 
 def _digit(text):
