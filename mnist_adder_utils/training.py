@@ -11,7 +11,9 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 STAT_KEYS = ("loss1", "loss2", "total", "acc1", "acc2")
-REFRESH_EVERY = 20  # batches between progress-bar updates: each update waits for the device
+# Progress-bar updates per pass, whatever the machine's speed: each waits for the device, and in
+# Jupyter each sends widget messages (too many in one cell and nbval's kernel client drops them).
+REFRESHES_PER_EPOCH = 10
 DIVERGED = "the run diverged, the last good checkpoint is kept (try a smaller learning rate)"
 
 
@@ -49,7 +51,8 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
     model.train(training)
     totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss1, loss2, correct1, correct2 (sums)
     seen = 0
-    bar = tqdm(loader, desc=label, disable=not progress, leave=True, dynamic_ncols=True)
+    refresh_every = max(1, len(loader) // REFRESHES_PER_EPOCH)
+    bar = tqdm(loader, desc=label, disable=not progress, leave=True, dynamic_ncols=True, miniters=refresh_every, mininterval=0)
     with torch.inference_mode() if not training else contextlib.nullcontext():
         for batch_index, (image, number_onehot, digit, total) in enumerate(bar):
             image, number_onehot = image.to(device, non_blocking=True), number_onehot.to(device, non_blocking=True)
@@ -71,11 +74,12 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
                 loss1.detach() * batch, loss2.detach() * batch,
                 (digit_log_probs.argmax(dim=1) == digit).sum(), (sum_logits.argmax(dim=1) == sum_index).sum(),
             ]).to(totals.dtype)  # fmt: skip
-            if batch_index % REFRESH_EVERY == 0 or batch_index == len(loader) - 1:
+            if batch_index % refresh_every == 0 or batch_index == len(loader) - 1:
                 loss = (loss1 + loss2).item()
                 if not math.isfinite(loss):
                     raise NonFiniteLossError(f"the {label.lower()} loss became {loss} at batch {batch_index}: {DIVERGED}")
-                bar.set_description(_describe(label, batch_index, loss, totals[2].item(), totals[3].item(), seen))
+                # shown at the bar's next refresh, every refresh_every batches
+                bar.set_description(_describe(label, batch_index, loss, totals[2].item(), totals[3].item(), seen), refresh=False)
     loss1, loss2, correct1, correct2 = (totals / seen).tolist()
     if not (math.isfinite(loss1) and math.isfinite(loss2)):
         raise NonFiniteLossError(f"the {label.lower()} loss became non-finite: {DIVERGED}")
