@@ -47,6 +47,9 @@ case "$command" in
   test)
     setup
     "$VENV/bin/ruff" check .
+    # the notebooks save figures as they run; under test they go to a scratch folder, not over image/
+    MNIST_ADDER_IMAGE_DIR="${MNIST_ADDER_IMAGE_DIR:-$(mktemp -d)}"
+    export MNIST_ADDER_IMAGE_DIR
     exec "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 \
       --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks "$@" ;;
   notebooks)

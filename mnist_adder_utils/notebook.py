@@ -2,12 +2,14 @@
 
 import inspect
 import io
+import os
 import sys
 from pathlib import Path
 
 import torch
 
 REPOSITORY_URL = "https://github.com/mnist-adder/mnist-adder"  # the one place the notebooks' URL is kept
+IMAGE_DIR_ENV_VAR = "MNIST_ADDER_IMAGE_DIR"
 
 
 def in_colab():
@@ -23,10 +25,16 @@ def show_source(*objects):
 
 
 def image_dir():
-    """The repository's image/ folder when run inside it (notebooks/), else ./image."""
-    repo_images = Path.cwd().parent / "image"
-    folder = repo_images if (Path.cwd().parent / "mnist_adder_utils").is_dir() else Path("image")
-    folder.mkdir(exist_ok=True)
+    """Where the notebooks save their figures: $MNIST_ADDER_IMAGE_DIR if set (the tests use a
+    scratch folder, so a test run never rewrites the committed figures), else the repository's
+    image/ folder when run inside it (notebooks/), else ./image."""
+    if os.environ.get(IMAGE_DIR_ENV_VAR):
+        folder = Path(os.environ[IMAGE_DIR_ENV_VAR])
+    elif (Path.cwd().parent / "mnist_adder_utils").is_dir():
+        folder = Path.cwd().parent / "image"
+    else:
+        folder = Path("image")
+    folder.mkdir(parents=True, exist_ok=True)
     return folder
 
 

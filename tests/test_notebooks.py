@@ -8,7 +8,7 @@ import pytest
 import torch
 
 from mnist_adder_utils import MNISTadder
-from mnist_adder_utils.notebook import REPOSITORY_URL, prediction_explorer
+from mnist_adder_utils.notebook import REPOSITORY_URL, image_dir, prediction_explorer
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SLUG = REPOSITORY_URL.removeprefix("https://github.com/")
@@ -60,3 +60,12 @@ def test_explorer_redraws_when_the_sliders_move():
     assert len(output.outputs) == 1 and "image/png" in output.outputs[0]["data"]
     random_button.click()
     assert 0 <= index_slider.value <= 4
+
+
+def test_figures_go_to_the_image_folder_or_where_the_environment_says(tmp_path, monkeypatch):
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.delenv("MNIST_ADDER_IMAGE_DIR", raising=False)
+    monkeypatch.chdir(repo / "notebooks")
+    assert image_dir().resolve() == repo / "image"
+    monkeypatch.setenv("MNIST_ADDER_IMAGE_DIR", str(tmp_path / "figures"))
+    assert image_dir() == tmp_path / "figures" and (tmp_path / "figures").is_dir()
