@@ -33,7 +33,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "constant"  # or "onecycle"
     augment: bool = False
-    dropout: float = 0.1  # for every Dropout layer; the improved recipe regularizes by augmentation instead
+    dropout: float = 0.1  # every Dropout layer; the improved recipe regularizes by augmentation and weight decay instead
     seed: int = 1
     device: str = "auto"
     data_root: str | None = None
