@@ -6,6 +6,7 @@ from pathlib import Path
 
 import pytest
 import torch
+from nbval.plugin import find_comment_markers
 
 from mnist_adder_utils import MNISTadder
 from mnist_adder_utils.notebook import REPOSITORY_URL, image_dir, prediction_explorer
@@ -44,6 +45,15 @@ def test_committed_outputs_are_a_clean_finished_run(path):
         for output in cell["outputs"]:
             assert output["output_type"] != "error"
             assert not re.search(r"/(work|root|tmp|home)/", json.dumps(output)), "an output shows a local path"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_nbval_reads_every_ignore_marker(path):
+    # nbval honours a marker only when the comment line is exactly "# NBVAL_IGNORE_OUTPUT"
+    for cell in cells(path):
+        source = "".join(cell["source"])
+        if cell["cell_type"] == "code" and "NBVAL_IGNORE_OUTPUT" in source:
+            assert dict(find_comment_markers(source)).get("check") is False, source.splitlines()[0]
 
 
 def test_explorer_redraws_when_the_sliders_move():
