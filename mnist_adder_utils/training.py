@@ -11,8 +11,8 @@ import torch.nn.functional as F
 from tqdm.auto import tqdm
 
 STAT_KEYS = ("loss1", "loss2", "total", "acc1", "acc2")
-# Progress-bar updates per pass, whatever the machine's speed: each waits for the device, and in
-# Jupyter each sends widget messages (too many in one cell and nbval's kernel client drops them).
+# Progress-bar updates per pass, whatever the machine's speed: each waits for the device and, in
+# Jupyter, sends a few widget messages.
 REFRESHES_PER_EPOCH = 10
 DIVERGED = "the run diverged, the last good checkpoint is kept (try a smaller learning rate)"
 
