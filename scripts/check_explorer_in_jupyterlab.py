@@ -1,0 +1,147 @@
+"""Use notebook 07's explorer in JupyterLab as a reader would, in a headless Chromium.
+
+Opens a scratch copy of notebooks/ in JupyterLab (JupyterLab autosaves, the committed notebooks stay
+untouched), runs all cells of 07, then moves the number slider with the keyboard, types an image index into
+the other slider, presses "random image", and checks that each one redraws the answer. It fails on any error
+output. It needs what CI does not install, so it is run by hand:
+
+    apt-get install -y chromium && .venv/bin/pip install playwright
+    .venv/bin/python scripts/check_explorer_in_jupyterlab.py --screenshot image/explorer.png
+"""
+
+import argparse
+import os
+import shutil
+import socket
+import subprocess
+import sys
+import tempfile
+import time
+import urllib.request
+from pathlib import Path
+
+from playwright.sync_api import sync_playwright
+
+NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
+NOTEBOOK = "07_results_explorer.ipynb"
+TOKEN = "explorer-check"
+RUN_ALL_SECONDS = 600  # without a checkpoint the notebook trains a short run first
+
+
+def free_port():
+    with socket.socket() as probe:
+        probe.bind(("127.0.0.1", 0))
+        return probe.getsockname()[1]
+
+
+def start_lab(folder, port):
+    env = {**os.environ, "MNIST_ADDER_IMAGE_DIR": str(folder / "image")}
+    command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
+               f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={folder}", "--allow-root"]  # fmt: skip
+    log = open(folder / "jupyterlab.log", "w")  # noqa: SIM115  (closed with the scratch folder)
+    server = subprocess.Popen(command, env=env, stdout=log, stderr=subprocess.STDOUT)
+    for _ in range(120):
+        if server.poll() is not None:
+            sys.exit("error: JupyterLab stopped:\n" + (folder / "jupyterlab.log").read_text()[-2000:])
+        try:
+            urllib.request.urlopen(f"http://127.0.0.1:{port}/api", timeout=1)
+            return server
+        except OSError:
+            time.sleep(0.5)
+    server.kill()
+    sys.exit("error: JupyterLab did not start within a minute")
+
+
+def check(condition, what):
+    print(("ok:   " if condition else "FAIL: ") + what, flush=True)
+    if not condition:
+        raise SystemExit(1)
+
+
+def use_explorer(page, url, screenshot):
+    page.goto(url)
+    page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
+    page.get_by_text("Run All Cells", exact=True).click()
+    print("running all cells", flush=True)
+    explorer = page.locator(".widget-vbox").first
+    explorer.wait_for(timeout=RUN_ALL_SECONDS * 1000)
+    page.wait_for_selector(".jp-Notebook-ExecutionIndicator[data-status='idle']", state="attached", timeout=60_000)
+    print("all cells ran", flush=True)
+    errors = page.locator("[data-mime-type='application/vnd.jupyter.stderr']")
+    check(errors.count() == 0, f"no error or warning output in the notebook ({errors.count()} found)")
+    explorer.scroll_into_view_if_needed()
+
+    def readouts():
+        return explorer.locator(".widget-readout").all_inner_texts()
+
+    def answer():
+        return explorer.locator(".widget-output img").get_attribute("src")
+
+    def changed_after(action, expected_readouts, what):
+        before = answer()
+        action()
+        for _ in range(40):  # the kernel redraws; wait up to 10 s for the new picture
+            if readouts() == expected_readouts and answer() != before:
+                break
+            time.sleep(0.25)
+        check(readouts() == expected_readouts and answer() != before, f"{what}: sliders {readouts()}, answer redrawn")
+
+    check(readouts() == ["0", "3"] and answer() is not None, f"the explorer shows image 0 + 3 ({readouts()})")
+    number_handle = explorer.locator(".noUi-handle").nth(1)
+
+    def number_right_twice():
+        number_handle.focus()
+        page.keyboard.press("ArrowRight")
+        page.keyboard.press("ArrowRight")
+
+    changed_after(number_right_twice, ["0", "5"], "number slider moved with the arrow keys")
+
+    def type_index():
+        explorer.locator(".widget-readout").first.click()
+        page.keyboard.press("Control+A")
+        page.keyboard.type("42")
+        page.keyboard.press("Enter")
+
+    changed_after(type_index, ["42", "5"], "test image 42 typed into the slider")
+    before = readouts()
+    explorer.locator("button", has_text="random image").click()
+    for _ in range(40):
+        if readouts() != before:
+            break
+        time.sleep(0.25)
+    check(readouts()[0] != "42" and readouts()[1] == "5", f"'random image' picked another image ({readouts()})")
+    if screenshot:
+        time.sleep(1)
+        explorer.screenshot(path=screenshot)
+        print(f"saved {screenshot}")
+
+
+def main():
+    parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
+    parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium", help="the browser")
+    parser.add_argument("--screenshot", help="save a picture of the explorer here")
+    args = parser.parse_args()
+    with tempfile.TemporaryDirectory() as scratch:
+        folder = Path(scratch) / "notebooks"
+        shutil.copytree(NOTEBOOKS, folder, ignore=shutil.ignore_patterns(".ipynb_checkpoints"))
+        port = free_port()
+        server = start_lab(folder, port)
+        try:
+            with sync_playwright() as playwright:
+                browser = playwright.chromium.launch(executable_path=args.chromium, args=["--no-sandbox"])
+                page = browser.new_page(viewport={"width": 1400, "height": 1000})
+                try:
+                    use_explorer(page, f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}", args.screenshot)
+                except Exception:
+                    page.screenshot(path="explorer-check-failed.png")
+                    print("the page as it was: explorer-check-failed.png")
+                    raise
+                browser.close()
+        finally:
+            server.terminate()
+            server.wait(timeout=30)
+
+
+if __name__ == "__main__":
+    main()
