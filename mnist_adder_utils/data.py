@@ -119,6 +119,9 @@ def _unpack_sample():
     return root
 
 
+_warned = set()  # fallback warnings already given in this process
+
+
 def find_mnist(data_root=None, download=True):
     """Where to read MNIST from.
 
@@ -139,12 +142,15 @@ def find_mnist(data_root=None, download=True):
     if reason is None:
         check_mnist_files(root)
         return MnistSource(root, "downloaded")
-    warnings.warn(
+    message = (
         f"MNIST could not be downloaded ({reason.splitlines()[0][:120]}); using the bundled sample "
-        f"of 6,000 training and 1,000 test digits: {FULL_SET_HINT}",
-        BundledSampleWarning,
-        stacklevel=1,  # one location, so Python shows it once per process, not at every call
+        f"of 6,000 training and 1,000 test digits: {FULL_SET_HINT}"
     )
+    # once per process: Python's own once-per-location rule is reset whenever a library enters
+    # warnings.catch_warnings(), and a notebook asks for the data in several cells
+    if message not in _warned:
+        _warned.add(message)
+        warnings.warn(message, BundledSampleWarning, stacklevel=2)
     return MnistSource(_unpack_sample(), "bundled sample")
 
 

@@ -25,4 +25,5 @@ def offline_home(tmp_path, monkeypatch):
     monkeypatch.delenv(DATA_ENV_VAR, raising=False)
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     monkeypatch.setattr("mnist_adder_utils.data._try_download", lambda root: "URLError: no internet")
+    monkeypatch.setattr("mnist_adder_utils.data._warned", set())
     return tmp_path

@@ -1,4 +1,5 @@
 import shutil
+import warnings
 
 import pytest
 import torch
@@ -58,6 +59,10 @@ def test_offline_fallback_is_the_bundled_sample_with_one_warning(offline_home):
         source = find_mnist()
     assert len(caught) == 1 and "\n" not in str(caught[0].message)
     assert source.is_sample
+    with warnings.catch_warnings(record=True) as again:  # a second call in the same process stays quiet
+        warnings.simplefilter("always")
+        assert find_mnist().is_sample
+    assert again == []
     train, test = load_mnist(source, train=True), load_mnist(source, train=False)
     assert (len(train), len(test)) == (6000, 1000)
     assert torch.bincount(train.targets).tolist() == [600] * 10
