@@ -21,6 +21,7 @@ RECIPES = {
 }
 MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2
+MOMENTUM_SWING = 0.05  # the one-cycle schedule moves momentum this far either side of config.momentum
 
 
 @dataclass
@@ -63,7 +64,11 @@ def augment_batch(image):
 
 
 def make_optimizer(model, config, steps_per_epoch):
-    """SGD with momentum (and weight decay), and a one-cycle schedule (stepped every batch) when the recipe asks."""
+    """SGD with momentum (and weight decay), and a one-cycle schedule (stepped every batch) when the recipe asks.
+
+    The one-cycle schedule also cycles the momentum, against the rate: highest (momentum + 0.05) while
+    the rate is low, lowest (momentum - 0.05) at the peak rate.
+    """
     nesterov = config.schedule == "onecycle"
     optimizer = torch.optim.SGD(
         model.parameters(), lr=config.lr, momentum=config.momentum, nesterov=nesterov, weight_decay=config.weight_decay
@@ -71,8 +76,10 @@ def make_optimizer(model, config, steps_per_epoch):
     scheduler = None
     if config.schedule == "onecycle":
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
-            optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25
-        )
+            optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25,
+            base_momentum=max(0.0, config.momentum - MOMENTUM_SWING),
+            max_momentum=min(0.99, config.momentum + MOMENTUM_SWING),
+        )  # fmt: skip
     return optimizer, scheduler
 
 

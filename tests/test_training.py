@@ -48,6 +48,17 @@ def test_improved_recipe_uses_one_cycle_augmentation_and_weight_decay():
     assert original.param_groups[0]["weight_decay"] == 0
 
 
+def test_one_cycle_swings_the_momentum_it_is_given():
+    config = TrainConfig.for_recipe("improved", momentum=0.8, epochs=1)
+    optimizer, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=100)
+    momenta = []
+    for _ in range(100):
+        momenta.append(optimizer.param_groups[0]["momentum"])
+        optimizer.step()
+        scheduler.step()
+    assert momenta[0] == pytest.approx(0.85) and min(momenta) == pytest.approx(0.75, abs=1e-3)
+
+
 def test_unknown_recipe_is_refused():
     with pytest.raises(ValueError, match="unknown recipe 'fast': expected one of original, improved"):
         TrainConfig.for_recipe("fast")
