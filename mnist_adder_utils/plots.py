@@ -17,6 +17,11 @@ def _save(figure, path):
     return figure
 
 
+def _pixels(image):
+    """A 28x28 NumPy array for imshow, from an image tensor on any device, with or without its channel."""
+    return torch.as_tensor(image).squeeze().cpu().numpy()
+
+
 def sample_grid(images, digits, numbers, columns=8, path=None):
     """MNIST images captioned with their addition, e.g. "7 + 3 = 10"."""
     rows = (len(images) + columns - 1) // columns
@@ -24,7 +29,7 @@ def sample_grid(images, digits, numbers, columns=8, path=None):
     for axis in axes.flat:
         axis.axis("off")
     for axis, image, digit, number in zip(axes.flat, images, digits, numbers, strict=False):
-        axis.imshow(torch.as_tensor(image).squeeze().cpu().numpy(), cmap="gray")
+        axis.imshow(_pixels(image), cmap="gray")
         axis.set_title(f"{int(digit)} + {int(number)} = {int(digit) + int(number)}", fontsize=10)
     figure.tight_layout()
     return _save(figure, path)
@@ -122,7 +127,7 @@ def mistakes_gallery(results, indices, columns=8, path=None):
     for axis, index in zip(axes.flat, indices, strict=False):
         digit, number = int(results["digit"][index]), int(results["number"][index])
         predicted_digit, predicted_sum = int(results["digit_pred"][index]), int(results["sum_pred"][index])
-        axis.imshow(results["images"][index].cpu().numpy(), cmap="gray")
+        axis.imshow(_pixels(results["images"][index]), cmap="gray")
         axis.set_title(f"#{int(index)}: {digit}+{number}={digit + number}\nsaid {predicted_digit}, sum {predicted_sum}",
                        fontsize=8, color="tab:red")  # fmt: skip
     figure.tight_layout()
@@ -132,7 +137,7 @@ def mistakes_gallery(results, indices, columns=8, path=None):
 def prediction_plot(image, number, prediction, true_digit=None):
     """One image, the number added, and the model's probabilities for the digit and the sum."""
     figure, axes = plt.subplots(1, 3, figsize=(12, 2.8), gridspec_kw={"width_ratios": [1, 2.2, 3.8]})
-    axes[0].imshow(torch.as_tensor(image).squeeze().cpu().numpy(), cmap="gray")
+    axes[0].imshow(_pixels(image), cmap="gray")
     axes[0].axis("off")
     truth = "" if true_digit is None else f" (true {true_digit} + {number} = {true_digit + number})"
     axes[0].set_title(f"image + {number}{truth}", fontsize=9)
