@@ -52,6 +52,13 @@ def start_lab(folder, port):
     sys.exit("error: JupyterLab did not start within a minute")
 
 
+def wait_until(condition, seconds=10):
+    """Poll ``condition`` until it holds or ``seconds`` pass (the kernel redraws asynchronously)."""
+    deadline = time.monotonic() + seconds
+    while not condition() and time.monotonic() < deadline:
+        time.sleep(0.25)
+
+
 def check(condition, what):
     print(("ok:   " if condition else "FAIL: ") + what, flush=True)
     if not condition:
@@ -81,10 +88,7 @@ def use_explorer(page, url, screenshot):
     def changed_after(action, expected_readouts, what):
         before = answer()
         action()
-        for _ in range(40):  # the kernel redraws; wait up to 10 s for the new picture
-            if readouts() == expected_readouts and answer() != before:
-                break
-            time.sleep(0.25)
+        wait_until(lambda: readouts() == expected_readouts and answer() != before)
         check(readouts() == expected_readouts and answer() != before, f"{what}: sliders {readouts()}, answer redrawn")
 
     check(readouts() == ["0", "3"] and answer() is not None, f"the explorer shows image 0 + 3 ({readouts()})")
@@ -106,10 +110,7 @@ def use_explorer(page, url, screenshot):
     changed_after(type_index, ["42", "5"], "test image 42 typed into the slider")
     before = readouts()
     explorer.locator("button", has_text="random image").click()
-    for _ in range(40):
-        if readouts() != before:
-            break
-        time.sleep(0.25)
+    wait_until(lambda: readouts() != before)
     check(readouts()[0] != "42" and readouts()[1] == "5", f"'random image' picked another image ({readouts()})")
     if screenshot:
         time.sleep(1)
