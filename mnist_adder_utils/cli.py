@@ -38,7 +38,7 @@ def _number_in(low, high, expected, low_allowed=True):
 
 _positive_float = _number_in(0, float("inf"), "a positive number", low_allowed=False)
 _non_negative_float = _number_in(0, float("inf"), "a number of at least 0")
-_momentum = _number_in(0, 1, "a number from 0 up to (not including) 1")
+_fraction = _number_in(0, 1, "a number from 0 up to (not including) 1")
 
 
 def _digit(text):
@@ -71,7 +71,8 @@ def build_parser():
     train.add_argument("--epochs", type=_positive_int, help="epochs (original: 25, improved: 15)")
     train.add_argument("--batch-size", type=_positive_int, help="batch size (default: 128)")
     train.add_argument("--lr", type=_positive_float, help="learning rate; the peak rate with --recipe improved")
-    train.add_argument("--momentum", type=_momentum, help="SGD momentum (default: 0.9; one-cycle swings it by 0.05)")
+    train.add_argument("--momentum", type=_fraction, help="SGD momentum (default: 0.9; one-cycle swings it by 0.05)")
+    train.add_argument("--dropout", type=_fraction, help="rate of every Dropout layer (original: 0.02, improved: 0)")
     train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.0005)")
     train.add_argument("--seed", type=int, help="random seed (default: 1)")
     train.add_argument("--train-limit", type=_positive_int, help="train on the first N training images only")
@@ -102,8 +103,8 @@ def _train(args):
 
     config = TrainConfig.for_recipe(
         args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
-        weight_decay=args.weight_decay, seed=args.seed, train_limit=args.train_limit, checkpoint=args.checkpoint,
-        device=args.device, data_root=args.data_root,
+        dropout=args.dropout, weight_decay=args.weight_decay, seed=args.seed, train_limit=args.train_limit,
+        checkpoint=args.checkpoint, device=args.device, data_root=args.data_root,
     )  # fmt: skip
     try:
         _, history = train(config, resume=args.resume, progress=not args.no_progress)

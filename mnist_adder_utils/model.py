@@ -10,8 +10,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-CNN_DROPOUT = 0.1
-ADDER_DROPOUT = 0.1
+# The notes don't give the rate. Of 0.1, 0.05, 0.02 and 0, this one's training accuracies come closest to
+# their training log (the README's Results say how it was chosen).
+DROPOUT = 0.02
 
 
 class Dropout(nn.Dropout):
@@ -49,7 +50,7 @@ class MNISt(nn.Module):
     probabilities are the 10 numbers the adder reads.
     """
 
-    def __init__(self, dropout=CNN_DROPOUT):
+    def __init__(self, dropout=DROPOUT):
         super().__init__()
         self.layers = nn.Sequential(
             *_conv_block(1, 10), Dropout(dropout),  # 26x26
@@ -80,7 +81,7 @@ class MNISTadder(nn.Module):
     20-long vector, which an MLP 20 -> 32 -> 64 -> 128 -> 19 maps to the 19 sums 0..18.
     """
 
-    def __init__(self, cnn_dropout=CNN_DROPOUT, adder_dropout=ADDER_DROPOUT):
+    def __init__(self, cnn_dropout=DROPOUT, adder_dropout=DROPOUT):
         super().__init__()
         self.mnist = MNISt(cnn_dropout)
         self.adder = nn.Sequential(

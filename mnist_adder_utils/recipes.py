@@ -11,7 +11,7 @@ import torch.nn.functional as F
 from .data import find_mnist
 from .device import choose_device
 from .fast_loader import fast_loaders
-from .model import MNISTadder
+from .model import DROPOUT, MNISTadder
 from .training import CheckpointError, fit, load_checkpoint, total_loss
 
 # What each recipe changes; anything not named takes TrainConfig's defaults.
@@ -34,7 +34,7 @@ class TrainConfig:
     weight_decay: float = 0.0
     schedule: str = "constant"  # or "onecycle"
     augment: bool = False
-    dropout: float = 0.1  # every Dropout layer; the improved recipe regularizes by augmentation and weight decay instead
+    dropout: float = DROPOUT  # every Dropout layer; the improved recipe regularizes by augmentation and weight decay instead
     seed: int = 1
     device: str = "auto"
     data_root: str | None = None

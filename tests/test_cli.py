@@ -10,7 +10,7 @@ from PIL import Image
 from mnist_adder_utils.cli import main
 from mnist_adder_utils.data import load_mnist
 from mnist_adder_utils.model import MNISTadder
-from mnist_adder_utils.training import save_checkpoint
+from mnist_adder_utils.training import load_checkpoint, save_checkpoint
 
 
 def run_cli(*args, env=None):
@@ -45,6 +45,7 @@ def checkpoint(tmp_path_factory):
         (["train", "--batch-size", "many"], ["--batch-size", "whole number"]),
         (["train", "--lr", "-1"], ["--lr", "positive"]),
         (["train", "--weight-decay", "-0.1"], ["--weight-decay", "at least 0"]),
+        (["train", "--dropout", "1"], ["--dropout", "not including"]),
         (["train", "--recipe", "magic"], ["--recipe", "invalid choice"]),
         (["predict", "x.pt", "--index", "0", "--number", "12"], ["--number", "0..9", "'12'"]),
         (["predict", "x.pt", "--index", "0"], ["--number"]),
@@ -86,10 +87,12 @@ def test_info_reports_the_device():
 def test_train_evaluate_predict_end_to_end(tmp_path, mnist_source):
     checkpoint = tmp_path / "run.pt"
     data = ["--data-root", mnist_source.root]
-    result = run_cli("train", "--epochs", 1, "--train-limit", 2000, "--checkpoint", checkpoint, "--no-progress", *data)
+    options = ["--epochs", 1, "--train-limit", 2000, "--dropout", 0.05, "--checkpoint", checkpoint, "--no-progress"]
+    result = run_cli("train", *options, *data)
     assert result.returncode == 0, result.stderr
     trained = json.loads(result.stdout.strip().splitlines()[-1])
     assert trained["epochs"] == 1 and trained["digit_accuracy"] > 50
+    assert load_checkpoint(checkpoint)["config"]["dropout"] == 0.05
 
     evaluated = json.loads(run_cli("evaluate", checkpoint, *data).stdout)
     assert evaluated["digit_accuracy"] == trained["digit_accuracy"]
