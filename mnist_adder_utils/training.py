@@ -3,12 +3,14 @@
 import contextlib
 import math
 import os
+import shutil
 import time
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
-from tqdm.auto import tqdm
+
+from .progress import progress_bar
 
 STAT_KEYS = ("loss1", "loss2", "total", "acc1", "acc2")
 # Progress-bar updates per pass, whatever the machine's speed: each waits for the device and, in
@@ -36,23 +38,25 @@ def new_history():
     return {"train": {key: [] for key in STAT_KEYS}, "test": {key: [] for key in STAT_KEYS}, "epoch_seconds": []}
 
 
-def _describe(label, batch_index, loss, correct1, correct2, seen):
+def _describe(label, batch_index, mean_loss, correct1, correct2, seen):
     accuracies = f"Acc1={100 * correct1 / seen:.2f}%, Acc2={100 * correct2 / seen:.2f}%"
-    return f"{label} ==> Batch:{batch_index}, Total-loss={loss:.5f}, {accuracies}"
+    return f"{label} ==> Batch:{batch_index}, Total-loss={mean_loss:.5f}, {accuracies}"
 
 
 def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=None, progress=True):
     """One pass over ``loader``: training when an optimizer is given, else evaluation.
 
-    Returns the mean loss1, loss2 and total, and both accuracies in percent.
+    Returns the mean loss1, loss2 and total, and both accuracies in percent. The bar shows the
+    running means so far, the same figures the epoch's summary line ends with.
     """
     training = optimizer is not None
     label = "Train" if training else "Test"
     model.train(training)
-    totals = torch.zeros(4, dtype=torch.float64, device=device)  # loss1, loss2, correct1, correct2 (sums)
+    # loss1, loss2, correct1, correct2 (sums); float32, not float64: Apple's MPS has no float64
+    totals = torch.zeros(4, device=device)
     seen = 0
     refresh_every = max(1, len(loader) // REFRESHES_PER_EPOCH)
-    bar = tqdm(loader, desc=label, disable=not progress, leave=True, dynamic_ncols=True, miniters=refresh_every, mininterval=0)
+    bar = progress_bar(loader, desc=label, disable=not progress, miniters=refresh_every)
     with torch.inference_mode() if not training else contextlib.nullcontext():
         for batch_index, (image, number_onehot, digit, total) in enumerate(bar):
             image, number_onehot = image.to(device, non_blocking=True), number_onehot.to(device, non_blocking=True)
@@ -75,24 +79,53 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
                 (digit_log_probs.argmax(dim=1) == digit).sum(), (sum_logits.argmax(dim=1) == sum_index).sum(),
             ]).to(totals.dtype)  # fmt: skip
             if batch_index % refresh_every == 0 or batch_index == len(loader) - 1:
-                loss = (loss1 + loss2).item()
-                if not math.isfinite(loss):
-                    raise NonFiniteLossError(f"the {label.lower()} loss became {loss} at batch {batch_index}: {DIVERGED}")
+                loss1_sum, loss2_sum, correct1, correct2 = totals.tolist()
+                if not math.isfinite(loss1_sum + loss2_sum):
+                    raise NonFiniteLossError(f"the {label.lower()} loss became non-finite by batch {batch_index}: {DIVERGED}")
                 # shown at the bar's next refresh, every refresh_every batches
-                bar.set_description(_describe(label, batch_index, loss, totals[2].item(), totals[3].item(), seen), refresh=False)
+                mean_loss = (loss1_sum + loss2_sum) / seen
+                bar.set_description(_describe(label, batch_index, mean_loss, correct1, correct2, seen), refresh=False)
     loss1, loss2, correct1, correct2 = (totals / seen).tolist()
     if not (math.isfinite(loss1) and math.isfinite(loss2)):
         raise NonFiniteLossError(f"the {label.lower()} loss became non-finite: {DIVERGED}")
     return {"loss1": loss1, "loss2": loss2, "total": loss1 + loss2, "acc1": 100 * correct1, "acc2": 100 * correct2}
 
 
-def save_checkpoint(path, **state):
-    """Write ``state`` to ``path`` atomically: a crash mid-write leaves the old file whole."""
+def check_checkpoint_writable(path):
+    """Refuse, with a ``CheckpointError``, a checkpoint path that cannot be written (before any training)."""
     path = Path(path)
-    path.parent.mkdir(parents=True, exist_ok=True)
+    probe = path.with_name(path.name + ".partial")
+    try:
+        path.parent.mkdir(parents=True, exist_ok=True)
+        probe.touch()
+        probe.unlink()
+    except OSError as error:
+        reason = error.strerror or error
+        raise CheckpointError(f"cannot write the checkpoint {path}: {reason}; choose another place for it") from None
+    if path.is_dir():
+        raise CheckpointError(f"cannot write the checkpoint {path}: it is a folder; name a file, e.g. {path / 'checkpoint.pt'}")
+
+
+def save_checkpoint(path, **state):
+    """Write ``state`` to ``path`` atomically: a failed or interrupted write leaves the old file whole.
+
+    A write that fails (a full disk, say) removes its partial file and raises ``CheckpointError``.
+    """
+    path = Path(path)
+    check_checkpoint_writable(path)
     temporary = path.with_name(path.name + ".partial")
-    torch.save(state, temporary)
-    os.replace(temporary, path)
+    try:
+        torch.save(state, temporary)
+        os.replace(temporary, path)
+    except BaseException as error:
+        temporary.unlink(missing_ok=True)
+        if not isinstance(error, (OSError, RuntimeError)):
+            raise  # e.g. KeyboardInterrupt: the old checkpoint is whole, let it through
+        free_mib = shutil.disk_usage(path.parent).free / 2**20
+        kept = "the previous checkpoint is kept" if path.is_file() else "no earlier checkpoint there"
+        raise CheckpointError(
+            f"could not write the checkpoint {path} ({free_mib:.1f} MiB free there: is the disk full?); {kept}"
+        ) from None
 
 
 def load_checkpoint(path, map_location="cpu"):
@@ -131,6 +164,8 @@ def fit(model, optimizer, train_loader, test_loader, epochs, device, *, schedule
     ends where an uninterrupted one would.
     """
     history, first_epoch = new_history(), 1
+    if checkpoint_path is not None:
+        check_checkpoint_writable(checkpoint_path)
     if resume_from is not None:
         model.load_state_dict(resume_from["model"])
         optimizer.load_state_dict(resume_from["optimizer"])

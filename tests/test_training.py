@@ -1,10 +1,14 @@
+from pathlib import Path
+
 import pytest
 import torch
 import torch.nn.functional as F
+from torch.utils._python_dispatch import TorchDispatchMode
 
+from mnist_adder_utils.data import _unpack_sample
 from mnist_adder_utils.fast_loader import fast_loaders
 from mnist_adder_utils.model import MNISTadder
-from mnist_adder_utils.recipes import TrainConfig, augment_batch, lr_range_test, make_optimizer, train
+from mnist_adder_utils.recipes import TrainConfig, augment_batch, load_or_train, lr_range_test, make_optimizer, train
 from mnist_adder_utils.training import (
     CheckpointError,
     NonFiniteLossError,
@@ -132,3 +136,73 @@ def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
     assert len(lrs) == len(losses) and lrs == sorted(lrs)
     assert lrs[0] <= suggested <= lrs[-1]
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
+
+
+class RecordDtypes(TorchDispatchMode):
+    """Notes the dtype of every tensor any PyTorch operation produces."""
+
+    def __init__(self):
+        super().__init__()
+        self.dtypes = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        result = func(*args, **(kwargs or {}))
+        for value in torch.utils._pytree.tree_leaves(result):
+            if isinstance(value, torch.Tensor):
+                self.dtypes.add(value.dtype)
+        return result
+
+
+@pytest.mark.parametrize("recipe", ["original", "improved"])
+def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, recipe):
+    config = TrainConfig.for_recipe(recipe, epochs=1)
+    train_loader, test_loader = fast_loaders(mnist_source, 128, seed=1, train_limit=256)
+    test_loader.images, test_loader.labels, test_loader.numbers = (
+        t[:256] for t in (test_loader.images, test_loader.labels, test_loader.numbers)
+    )
+    model = MNISTadder(config.dropout, config.dropout)
+    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
+    augment = augment_batch if config.augment else None
+    with RecordDtypes() as recorded:
+        fit(model, optimizer, train_loader, test_loader, 1, "cpu", scheduler=scheduler, augment=augment, log=lambda _: None)
+    assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
+
+
+def test_a_failed_checkpoint_write_removes_its_partial_file_and_keeps_the_previous(tmp_path, monkeypatch):
+    path = tmp_path / "c.pt"
+    save_checkpoint(path, model={"w": torch.ones(3)}, history={}, epoch=1)
+
+    def disk_full(state, target):
+        Path(target).write_bytes(b"half a checkpoint")
+        raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing file data/0")
+
+    monkeypatch.setattr(torch, "save", disk_full)
+    with pytest.raises(CheckpointError, match=r"could not write the checkpoint .*free there.*the previous checkpoint is kept"):
+        save_checkpoint(path, model={}, history={}, epoch=2)
+    monkeypatch.undo()
+    assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
+    assert load_checkpoint(path)["epoch"] == 1
+
+
+def test_an_unwritable_checkpoint_path_is_refused_before_any_training(mnist_source, tmp_path):
+    (tmp_path / "a_file").write_text("")
+    config = TrainConfig.for_recipe(epochs=1, checkpoint=str(tmp_path / "a_file" / "c.pt"), data_root=str(mnist_source.root))
+    lines = []
+    with pytest.raises(CheckpointError, match="cannot write the checkpoint"):
+        train(config, progress=False, log=lines.append)
+    assert lines == []  # refused before the data was even loaded
+
+
+def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_path, monkeypatch):
+    monkeypatch.setenv("MNIST_ADDER_RUNS", str(tmp_path / "runs"))
+    monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
+    lines = []
+    model, history = load_or_train("original", data_root=_unpack_sample(), device="cpu", quick_epochs=1, log=lines.append)
+    assert len(history["test"]["acc1"]) == 1 and not model.training
+    assert "No checkpoint at" in lines[0] and "quick 1-epoch run of the original recipe instead of its 25 epochs" in lines[1]
+    assert (tmp_path / "runs" / "original-quick" / "checkpoint.pt").is_file()
+    assert not (tmp_path / "runs" / "original").exists()  # a quick run never poses as the real one
+    save_checkpoint(tmp_path / "runs" / "original" / "checkpoint.pt", model=model.state_dict(), history=history, epoch=25)
+    lines.clear()
+    load_or_train("original", device="cpu", log=lines.append)
+    assert lines == [f"Loaded {tmp_path / 'runs' / 'original' / 'checkpoint.pt'}: the original recipe after 25 epochs."]
