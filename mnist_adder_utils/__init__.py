@@ -7,11 +7,12 @@ from .data import DATA_ENV_VAR, MNISTRandom, conventional_loaders, data_generato
 from .device import choose_device, describe_gpu, gpu_info
 from .fast_loader import TensorPairLoader, fast_loaders
 from .model import MNISt, MNISTadder, count_parameters, print_summary
-from .notebook import REPOSITORY_URL, image_dir, show_source
+from .notebook import REPOSITORY_URL, show_source
+from .places import checkpoint_path, image_dir, runs_dir
 from .recipes import TrainConfig, augment_batch, load_trained_model, lr_range_test, train
 from .training import fit, load_checkpoint, run_epoch, total_loss
 
-__version__ = "1.0.0"
+__version__ = "1.1.0"  # the notebooks' install cells pin this release (tests check)
 
 __all__ = [
     "DATA_ENV_VAR",
@@ -22,6 +23,7 @@ __all__ = [
     "TensorPairLoader",
     "TrainConfig",
     "augment_batch",
+    "checkpoint_path",
     "choose_device",
     "conventional_loaders",
     "count_parameters",
@@ -38,6 +40,7 @@ __all__ = [
     "lr_range_test",
     "print_summary",
     "run_epoch",
+    "runs_dir",
     "show_source",
     "total_loss",
     "train",

@@ -76,7 +76,7 @@ def build_parser():
     train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.0005)")
     train.add_argument("--seed", type=int, help="random seed (default: 1)")
     train.add_argument("--train-limit", type=_positive_int, help="train on the first N training images only")
-    train.add_argument("--checkpoint", help="checkpoint file (default: runs/RECIPE/checkpoint.pt)")
+    train.add_argument("--checkpoint", help="checkpoint file (default: runs/RECIPE/checkpoint.pt, where the notebooks look)")
     train.add_argument("--resume", action="store_true", help="go on from the checkpoint instead of starting over")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
 

@@ -52,6 +52,17 @@ class MnistSource:
     def is_sample(self):
         return self.kind == "bundled sample"
 
+    @property
+    def description(self):
+        """Where the data came from, in a reader's words."""
+        return {
+            "argument": "the full set, from the folder given as data root",
+            "environment": f"the full set, from the folder ${DATA_ENV_VAR} names",
+            "default folder": "the full set, downloaded earlier into the cache folder",
+            "downloaded": "the full set, just downloaded into the cache folder",
+            "bundled sample": "the bundled sample shipped with the package (6,000 training, 1,000 test digits)",
+        }[self.kind]
+
 
 def default_data_root():
     """The one folder torchvision downloads MNIST into, whoever asks and from where."""

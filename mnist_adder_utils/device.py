@@ -60,6 +60,12 @@ def describe_gpu(info=None):
     return "\n".join(lines)
 
 
+def describe_device(device):
+    """A device in a reader's words, e.g. "the GPU (cuda)" or "the CPU"."""
+    device = torch.device(device)
+    return {"cuda": "the GPU (cuda)", "mps": "the Apple GPU (mps)", "cpu": "the CPU"}.get(device.type, str(device))
+
+
 def choose_device(preferred="auto"):
     """The device to use: ``auto`` picks CUDA, else Apple MPS, else the CPU."""
     preferred = str(preferred).lower()

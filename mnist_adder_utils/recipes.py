@@ -9,10 +9,11 @@ import torch
 import torch.nn.functional as F
 
 from .data import find_mnist
-from .device import choose_device
+from .device import choose_device, describe_device
 from .fast_loader import fast_loaders
 from .model import DROPOUT, MNISTadder
-from .training import CheckpointError, fit, load_checkpoint, total_loss
+from .places import checkpoint_path, shown
+from .training import CheckpointError, check_checkpoint_writable, fit, load_checkpoint, total_loss
 
 # What each recipe changes; anything not named takes TrainConfig's defaults.
 RECIPES = {
@@ -22,6 +23,7 @@ RECIPES = {
 MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2
 MOMENTUM_SWING = 0.05  # the one-cycle schedule moves momentum this far either side of config.momentum
+RECIPE_NOTEBOOKS = {"original": 4, "improved": 6}  # where each recipe is trained
 
 
 @dataclass
@@ -39,16 +41,21 @@ class TrainConfig:
     device: str = "auto"
     data_root: str | None = None
     train_limit: int | None = None  # train on the first N images only (quick runs)
-    checkpoint: str | None = "runs/original/checkpoint.pt"
+    checkpoint: str | None = None  # None: runs/RECIPE/checkpoint.pt in the runs folder (places.runs_dir)
 
     @classmethod
     def for_recipe(cls, recipe="original", **overrides):
         """The recipe's settings, with ``overrides`` (those not None) on top."""
         if recipe not in RECIPES:
             raise ValueError(f"unknown recipe {recipe!r}: expected one of {', '.join(RECIPES)}")
-        settings = {"checkpoint": f"runs/{recipe}/checkpoint.pt", **RECIPES[recipe], "recipe": recipe}
+        settings = {"checkpoint": str(checkpoint_path(recipe)), **RECIPES[recipe], "recipe": recipe}
         settings.update({key: value for key, value in overrides.items() if value is not None})
         return cls(**settings)
+
+    @property
+    def full_epochs(self):
+        """The epochs the recipe itself prescribes (a quick run trains fewer)."""
+        return RECIPES[self.recipe]["epochs"]
 
 
 def augment_batch(image):
@@ -89,8 +96,10 @@ def train(config, resume=False, progress=True, log=print):
     With ``resume``, go on from ``config.checkpoint`` instead of starting over.
     """
     device = choose_device(config.device)
+    if config.checkpoint is not None:
+        check_checkpoint_writable(config.checkpoint)  # before loading data or training anything
     source = find_mnist(config.data_root)
-    log(f"Data: {source.kind}; device: {device}")
+    log(f"MNIST: {source.description}; training on: {describe_device(device)}")
     torch.manual_seed(config.seed)
     model = MNISTadder(config.dropout, config.dropout).to(device)
     train_loader, test_loader = fast_loaders(source, config.batch_size, config.seed, device, config.train_limit)
@@ -109,7 +118,15 @@ def load_trained_model(checkpoint, device="cpu"):
     """The model in a checkpoint, in eval mode, and the checkpoint itself."""
     state = load_checkpoint(Path(checkpoint), map_location=device)
     model = MNISTadder().to(device)
-    model.load_state_dict(state["model"])
+    try:
+        model.load_state_dict(state["model"])
+    except (RuntimeError, TypeError, AttributeError):
+        expected, found = set(model.state_dict()), set(state["model"]) if isinstance(state["model"], dict) else set()
+        raise CheckpointError(
+            f"{checkpoint} holds the weights of another model ({len(expected - found)} of MNISTadder's "
+            f"{len(expected)} tensors missing, {len(found - expected)} unknown ones, or shapes that differ): "
+            "expected a checkpoint written by this package's train"
+        ) from None
     return model.eval(), state
 
 
@@ -151,20 +168,31 @@ def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, m
     return lrs, losses, suggested
 
 
-def load_or_train(checkpoint, fallback_epochs=3, data_root=None, recipe="original", device="auto", log=print):
-    """``(model, history)`` from ``checkpoint``; if there is none, from a short run trained now.
+def load_or_train(recipe="original", data_root=None, device="auto", epochs=None, quick_epochs=3, log=print):
+    """``(model, history)`` of a recipe: from its checkpoint, else trained now. Says which.
 
-    Lets a later notebook open on its own: it says which of the two it did.
+    Lets a notebook open on its own (on Colab each notebook runs on a fresh machine). With no
+    checkpoint, a GPU trains the recipe in full (``epochs``, by default the recipe's; about a
+    minute on CUDA) and saves it where the other notebooks look; a CPU trains a quick run of at
+    most ``quick_epochs`` epochs, saved apart from the real one (runs/RECIPE-quick/).
     """
     device = choose_device(device)
+    checkpoint = checkpoint_path(recipe)
     try:
         model, state = load_trained_model(checkpoint, device)
-        log(f"Loaded {checkpoint}: the {recipe} recipe after {state['epoch']} epochs.")
+        log(f"Loaded {shown(checkpoint)}: the {recipe} recipe after {state['epoch']} epochs.")
         return model, state["history"]
     except CheckpointError:
-        log(f"No checkpoint at {checkpoint} (the training notebook writes it): training a short {fallback_epochs}-epoch run now.")
-    config = TrainConfig.for_recipe(
-        recipe, epochs=fallback_epochs, data_root=data_root, device=str(device), checkpoint=f"runs/{recipe}-short/checkpoint.pt"
-    )
+        if checkpoint.is_file():  # there, but not readable or not ours: say so rather than overwrite it
+            raise
+        log(f"No checkpoint at {shown(checkpoint)} (notebook {RECIPE_NOTEBOOKS[recipe]} or the command line writes it).")
+    config = TrainConfig.for_recipe(recipe, epochs=epochs, data_root=data_root, device=str(device))
+    if device.type == "cpu":
+        config.epochs = min(quick_epochs, config.epochs)
+        config.checkpoint = str(checkpoint_path(f"{recipe}-quick"))
+        log(f"No GPU here: training a quick {config.epochs}-epoch run of the {recipe} recipe instead of its "
+            f"{config.full_epochs} epochs; the figures below are that run's.")  # fmt: skip
+    else:
+        log(f"Training the {recipe} recipe now on {describe_device(device)}: {config.epochs} epochs.")
     model, history = train(config, progress=False, log=log)
     return model.eval(), history

@@ -2,6 +2,7 @@ import json
 import os
 import subprocess
 import sys
+from pathlib import Path
 
 import pytest
 import torch
@@ -134,3 +135,29 @@ def test_interrupted_run_keeps_its_checkpoint_and_resumes(tmp_path, mnist_source
     monkeypatch.setattr(training, "run_epoch", real_run_epoch)
     assert main([*args, "--resume"]) == 0
     assert json.loads(capsys.readouterr().out.strip().splitlines()[-1])["epochs"] == 2
+
+
+def test_a_checkpoint_of_another_model_gets_one_line(tmp_path, mnist_source):
+    other = tmp_path / "other.pt"
+    save_checkpoint(other, model=torch.nn.Linear(20, 19).state_dict(), history={}, epoch=1)
+    expected = ["holds the weights of another model", "expected a checkpoint written by this package's train"]
+    assert_one_line_error(run_cli("evaluate", other, "--data-root", mnist_source.root), *expected)
+    assert_one_line_error(run_cli("predict", other, "--index", 0, "--number", 3, "--data-root", mnist_source.root), *expected)
+
+
+def test_an_unwritable_checkpoint_is_refused_before_training(tmp_path, mnist_source):
+    (tmp_path / "a_file").write_text("")
+    result = run_cli("train", "--checkpoint", tmp_path / "a_file" / "run.pt", "--data-root", mnist_source.root)
+    assert_one_line_error(result, "cannot write the checkpoint", "a_file")
+    assert "EPOCH" not in result.stdout
+
+
+def test_the_command_line_and_the_notebooks_share_one_runs_folder(monkeypatch):
+    from mnist_adder_utils.places import checkpoint_path
+
+    monkeypatch.delenv("MNIST_ADDER_RUNS", raising=False)
+    repo = Path(__file__).resolve().parents[1]
+    monkeypatch.chdir(repo)
+    from_root = checkpoint_path("original").resolve()
+    monkeypatch.chdir(repo / "notebooks")
+    assert checkpoint_path("original").resolve() == from_root == repo / "runs" / "original" / "checkpoint.pt"
