@@ -76,6 +76,7 @@ def build_parser():
     train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.0005)")
     train.add_argument("--seed", type=int, help="random seed (default: 1)")
     train.add_argument("--train-limit", type=_positive_int, help="train on the first N training images only")
+    train.add_argument("--validation", type=_positive_int, help="hold out the last N training images and test on them")
     train.add_argument("--checkpoint", help="checkpoint file (default: runs/RECIPE/checkpoint.pt, where the notebooks look)")
     train.add_argument("--resume", action="store_true", help="go on from the checkpoint instead of starting over")
     train.add_argument("--no-progress", action="store_true", help="no progress bars")
@@ -104,6 +105,7 @@ def _train(args):
     config = TrainConfig.for_recipe(
         args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
         dropout=args.dropout, weight_decay=args.weight_decay, seed=args.seed, train_limit=args.train_limit,
+        validation=args.validation,
         checkpoint=args.checkpoint, device=args.device, data_root=args.data_root,
     )  # fmt: skip
     try:

@@ -53,17 +53,28 @@ class TensorPairLoader:
             yield image, number_onehot, digit, digit + number
 
 
-def fast_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None):
-    """Train and test ``TensorPairLoader``s over MNIST from ``source`` (a ``MnistSource``).
+def fast_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None, validation=0):
+    """Train and held-out ``TensorPairLoader``s over MNIST from ``source`` (a ``MnistSource``).
 
-    The test pairs are those of ``conventional_loaders``: both pipelines score the same pairs.
+    The held-out pairs are the test set's, those of ``conventional_loaders``: both pipelines score
+    the same pairs. With ``validation=N``, the last N training images are held out instead (each
+    with a fixed number) and never trained on: the split to choose settings by, leaving the test
+    set for the final figures.
     """
-    train, test = load_mnist(source, train=True), load_mnist(source, train=False)
-    train_images, train_labels = train.data[:train_limit], train.targets[:train_limit]
+    train = load_mnist(source, train=True)
+    if validation:
+        if not 0 < validation < len(train.data):
+            raise ValueError(f"validation must hold 1..{len(train.data) - 1} images, got {validation}")
+        held_images, held_labels = train.data[-validation:], train.targets[-validation:]
+        train_images, train_labels = train.data[:-validation], train.targets[:-validation]
+    else:
+        test = load_mnist(source, train=False)
+        held_images, held_labels, train_images, train_labels = test.data, test.targets, train.data, train.targets
+    train_images, train_labels = train_images[:train_limit], train_labels[:train_limit]
     return (
         TensorPairLoader(train_images, train_labels, batch_size, seed, shuffle=True, device=device),
         TensorPairLoader(
-            test.data, test.targets, batch_size, seed, shuffle=False,
-            numbers=draw_numbers(len(test.data), TEST_PAIRS_SEED), device=device,
+            held_images, held_labels, batch_size, seed, shuffle=False,
+            numbers=draw_numbers(len(held_images), TEST_PAIRS_SEED), device=device,
         ),
     )  # fmt: skip

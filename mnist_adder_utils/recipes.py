@@ -41,6 +41,7 @@ class TrainConfig:
     device: str = "auto"
     data_root: str | None = None
     train_limit: int | None = None  # train on the first N images only (quick runs)
+    validation: int = 0  # hold out the last N training images and test on them, not on the test set
     checkpoint: str | None = None  # None: runs/RECIPE/checkpoint.pt in the runs folder (places.runs_dir)
 
     @classmethod
@@ -90,10 +91,12 @@ def make_optimizer(model, config, steps_per_epoch):
     return optimizer, scheduler
 
 
-def train(config, resume=False, progress=True, log=print):
+def train(config, resume=False, progress=True, log=print, model=None, loss_fn=total_loss):
     """Train the network as ``config`` says; return ``(model, history)``.
 
-    With ``resume``, go on from ``config.checkpoint`` instead of starting over.
+    With ``resume``, go on from ``config.checkpoint`` instead of starting over. ``model`` (an
+    ``nn.Module`` taking ``(image, number_onehot)``) and ``loss_fn`` (see ``run_epoch``) let you
+    train your own variant with the same data, optimizer and schedule.
     """
     device = choose_device(config.device)
     if config.checkpoint is not None:
@@ -101,15 +104,19 @@ def train(config, resume=False, progress=True, log=print):
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")
     torch.manual_seed(config.seed)
-    model = MNISTadder(config.dropout, config.dropout).to(device)
-    train_loader, test_loader = fast_loaders(source, config.batch_size, config.seed, device, config.train_limit)
+    model = (MNISTadder(config.dropout, config.dropout) if model is None else model).to(device)
+    train_loader, test_loader = fast_loaders(
+        source, config.batch_size, config.seed, device, config.train_limit, config.validation
+    )
+    if config.validation:
+        log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
     optimizer, scheduler = make_optimizer(model, config, len(train_loader))
     resume_from = load_checkpoint(config.checkpoint, map_location=device) if resume else None
     history = fit(
         model, optimizer, train_loader, test_loader, config.epochs, device,
         scheduler=scheduler, augment=augment_batch if config.augment else None,
         checkpoint_path=config.checkpoint, resume_from=resume_from, config=asdict(config),
-        progress=progress, log=log,
+        progress=progress, log=log, loss_fn=loss_fn,
     )  # fmt: skip
     return model, history
 

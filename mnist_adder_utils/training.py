@@ -43,8 +43,12 @@ def _describe(label, batch_index, mean_loss, correct1, correct2, seen):
     return f"{label} ==> Batch:{batch_index}, Total-loss={mean_loss:.5f}, {accuracies}"
 
 
-def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=None, progress=True):
+def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=None, progress=True, loss_fn=total_loss):
     """One pass over ``loader``: training when an optimizer is given, else evaluation.
+
+    ``loss_fn(digit_log_probs, digit, sum_logits, sum)`` returns ``(loss1, loss2)``; training
+    minimizes their sum. Any model whose ``forward(image, number_onehot)`` returns
+    ``(digit_log_probs, sum_logits)`` can be trained.
 
     Returns the mean loss1, loss2 and total, and both accuracies in percent. The bar shows the
     running means so far, the same figures the epoch's summary line ends with.
@@ -64,7 +68,7 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
             if training and augment is not None:
                 image = augment(image)
             digit_log_probs, sum_logits = model(image, number_onehot)
-            loss1, loss2 = total_loss(digit_log_probs, digit, sum_logits, total)
+            loss1, loss2 = loss_fn(digit_log_probs, digit, sum_logits, total)
             if training:
                 optimizer.zero_grad(set_to_none=True)
                 (loss1 + loss2).backward()
@@ -156,7 +160,7 @@ def _restore_rng_states(states):
 
 
 def fit(model, optimizer, train_loader, test_loader, epochs, device, *, scheduler=None, augment=None,
-        checkpoint_path=None, resume_from=None, config=None, progress=True, log=print):  # fmt: skip
+        checkpoint_path=None, resume_from=None, config=None, progress=True, log=print, loss_fn=total_loss):  # fmt: skip
     """Train for ``epochs`` epochs, testing and checkpointing after each; return the history.
 
     ``resume_from`` is a loaded checkpoint: its weights, optimizer, schedule, random states
@@ -178,8 +182,8 @@ def fit(model, optimizer, train_loader, test_loader, epochs, device, *, schedule
         if progress:
             log(f"EPOCH: {epoch}")  # a header above the bars, as in the design notes
         started = time.perf_counter()
-        train_stats = run_epoch(model, train_loader, device, optimizer, scheduler, augment, progress)
-        test_stats = run_epoch(model, test_loader, device, progress=progress)
+        train_stats = run_epoch(model, train_loader, device, optimizer, scheduler, augment, progress, loss_fn)
+        test_stats = run_epoch(model, test_loader, device, progress=progress, loss_fn=loss_fn)
         history["epoch_seconds"].append(time.perf_counter() - started)
         for split, stats in (("train", train_stats), ("test", test_stats)):
             for key in STAT_KEYS:

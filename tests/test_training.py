@@ -206,3 +206,21 @@ def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_p
     lines.clear()
     load_or_train("original", device="cpu", log=lines.append)
     assert lines == [f"Loaded {tmp_path / 'runs' / 'original' / 'checkpoint.pt'}: the original recipe after 25 epochs."]
+
+
+def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
+    class NoAdderDropout(MNISTadder):  # a reader's variant, defined in a notebook
+        pass
+
+    calls = []
+
+    def sum_as_regression(digit_log_probs, digit, sum_logits, total):
+        calls.append(1)
+        expected_sum = (sum_logits.softmax(-1) * torch.arange(19.0)).sum(-1)
+        return F.nll_loss(digit_log_probs, digit), F.mse_loss(expected_sum, total.float())
+
+    config = TrainConfig.for_recipe(epochs=1, train_limit=512, checkpoint=str(tmp_path / "c.pt"))
+    config.data_root = str(mnist_source.root)
+    mine = NoAdderDropout()
+    model, history = train(config, progress=False, log=lambda _: None, model=mine, loss_fn=sum_as_regression)
+    assert model is mine and calls and len(history["test"]["loss2"]) == 1
