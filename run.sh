@@ -3,7 +3,8 @@
 # with its test tools, and Graphviz (for the model graph). Run it from anywhere.
 #
 #   ./run.sh train [ARGS]   train the model (python -m mnist_adder_utils train ARGS)
-#   ./run.sh test           lint, unit tests and every notebook under nbval
+#   ./run.sh test           lint, unit tests, every notebook under nbval, then the Colab-like check
+#   ./run.sh colab-check    the notebooks as Colab runs them: its package versions, a fresh runtime each
 #   ./run.sh notebooks      re-execute all notebooks in place (refreshes outputs and image/)
 #   ./run.sh lab            open the tutorial in JupyterLab
 #
@@ -38,6 +39,36 @@ setup() {
   fi
 }
 
+colab_check() {
+  # Colab's versions of what the package needs (tests/colab/requirements.txt) in a second environment, and a
+  # stand-in google.colab imported at start-up, as Colab does: each notebook's install cell takes its Colab
+  # branch and installs this checkout (non-editable), then the notebook runs at quick settings in a fresh
+  # runtime of its own (its own runs folder), with nbval checking that every cell runs (not its outputs).
+  local venv=${MNIST_ADDER_COLAB_VENV:-.venv-colab}
+  local py="$venv/bin/python"
+  if [ ! -x "$py" ]; then
+    echo "== creating $venv (Colab's package versions)"
+    python3 -m venv "$venv"
+  fi
+  if ! "$py" -c "import torch, torchvision, nbval" 2>/dev/null; then
+    "$py" -m pip install -q --upgrade pip
+    # shellcheck disable=SC2086  # TORCH_SPEC holds several requirements
+    "$py" -m pip install -q ${TORCH_SPEC:-torch torchvision}
+    "$py" -m pip install -q -r tests/colab/requirements.txt
+  fi
+  printf '%s\nimport google.colab\n' "$PWD/tests/colab" >"$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/colab_stand_in.pth"
+  "$py" -m pip uninstall -q -y mnist-adder torchviz >/dev/null 2>&1 || true
+  echo "== what installing mnist-adder adds to Colab's packages"
+  "$py" -m pip install -q --dry-run --report - . | "$py" tests/colab/check_install_report.py
+  local notebook
+  for notebook in notebooks/[0-9]*.ipynb; do
+    echo "== $notebook, as on Colab"
+    PYDEVD_DISABLE_FILE_VALIDATION=1 MNIST_ADDER_RUNS="$(mktemp -d)" MNIST_ADDER_IMAGE_DIR="$(mktemp -d)" \
+      MNIST_ADDER_INSTALL_FROM="$PWD" MNIST_ADDER_EPOCHS=1 \
+      "$venv/bin/pytest" -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$notebook"
+  done
+}
+
 command=${1:-}
 [ $# -gt 0 ] && shift
 case "$command" in
@@ -50,8 +81,11 @@ case "$command" in
     # the notebooks save figures as they run; under test they go to a scratch folder, not over image/
     MNIST_ADDER_IMAGE_DIR="${MNIST_ADDER_IMAGE_DIR:-$(mktemp -d)}"
     export MNIST_ADDER_IMAGE_DIR
-    exec "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 \
-      --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks "$@" ;;
+    "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 \
+      --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks "$@"
+    colab_check ;;
+  colab-check)
+    colab_check ;;
   notebooks)
     setup
     cd notebooks
@@ -63,6 +97,6 @@ case "$command" in
     setup
     exec "$VENV/bin/jupyter" lab notebooks ;;
   *)
-    sed -n '5,9p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '5,10p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac

@@ -1,19 +1,97 @@
-"""Helpers for the notebooks: show the package's code, find image/, the interactive explorer."""
+"""Helpers for the notebooks: show the package's code, Colab's set-up, the interactive explorer."""
 
+import importlib
 import inspect
 import io
 import os
 import sys
-from pathlib import Path
+import warnings
+from importlib import metadata
 
 import torch
 
+from .places import RUNS_ENV_VAR, image_dir  # noqa: F401  (image_dir: the notebooks' import)
+
 REPOSITORY_URL = "https://github.com/mnist-adder/mnist-adder"  # the one place the notebooks' URL is kept
-IMAGE_DIR_ENV_VAR = "MNIST_ADDER_IMAGE_DIR"
+DRIVE_RUNS = "/content/drive/MyDrive/mnist-adder/runs"
+RESTART_HINT = "Runtime -> Restart session, then Run all"
 
 
 def in_colab():
     return "google.colab" in sys.modules
+
+
+class RestartNeeded(RuntimeError):
+    """pip replaced a package this Python process had already imported."""
+
+    def _render_traceback_(self):  # IPython shows this instead of a traceback: one line
+        return [f"RestartNeeded: {self}"]
+
+
+def upgraded_since_import():
+    """``{distribution: (imported version, installed version)}`` for imported packages that
+    pip has since replaced on disk; the running process still uses the old one."""
+    importlib.invalidate_caches()
+    changed = {}
+    for module_name, distributions in metadata.packages_distributions().items():
+        with warnings.catch_warnings():  # some packages deprecate their __version__
+            warnings.simplefilter("ignore")
+            imported = getattr(sys.modules.get(module_name), "__version__", None)
+        if not isinstance(imported, str):
+            continue
+        for distribution in distributions:
+            try:
+                installed = metadata.version(distribution)
+            except metadata.PackageNotFoundError:
+                continue
+            if not _same_version(imported, installed):
+                changed[distribution] = (imported, installed)
+    return changed
+
+
+def _same_version(first, second):
+    from packaging.version import InvalidVersion, Version
+
+    try:
+        first, second = Version(first), Version(second)
+    except InvalidVersion:  # a module's own spelling of its version: compare as text
+        return first == second
+    if not (first.local and second.local):  # torch says 2.11.0+cu126 where its metadata may say 2.11.0
+        return first.public == second.public
+    return first == second
+
+
+def stop_if_restart_needed():
+    """After the install cell's pip: stop with one line if pip upgraded something already imported."""
+    changed = upgraded_since_import()
+    if changed:
+        what = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changed.items()))
+        raise RestartNeeded(f"pip upgraded {what}, already loaded in this session: {RESTART_HINT}.")
+
+
+def use_runs_folder(on_drive=False):
+    """Say where checkpoints are kept; with ``on_drive`` (Colab only), on Google Drive first."""
+    from .places import runs_dir, shown
+
+    if on_drive:
+        keep_runs_on_drive()
+    print(f"checkpoints: {shown(runs_dir())}/ (the command line's train writes there too)")
+    return runs_dir()
+
+
+def keep_runs_on_drive(folder=DRIVE_RUNS):
+    """On Colab: keep checkpoints on Google Drive, so a notebook in a new runtime finds earlier runs.
+
+    Mounts Drive (Colab asks for permission) and points $MNIST_ADDER_RUNS there. Returns the folder.
+    """
+    if not in_colab():
+        raise RuntimeError("Google Drive can be mounted on Colab only; here checkpoints stay in runs/")
+    from google.colab import drive
+
+    drive.mount("/content/drive")
+    os.environ[RUNS_ENV_VAR] = str(folder)
+    os.makedirs(folder, exist_ok=True)
+    return folder
 
 
 def show_source(*objects):
@@ -24,25 +102,12 @@ def show_source(*objects):
     return Markdown(f"```python\n{code}\n```")
 
 
-def image_dir():
-    """Where the notebooks save their figures: $MNIST_ADDER_IMAGE_DIR if set (the tests use a
-    scratch folder, so a test run never rewrites the committed figures), else the repository's
-    image/ folder when run inside it (notebooks/), else ./image."""
-    if os.environ.get(IMAGE_DIR_ENV_VAR):
-        folder = Path(os.environ[IMAGE_DIR_ENV_VAR])
-    elif (Path.cwd().parent / "mnist_adder_utils").is_dir():
-        folder = Path.cwd().parent / "image"
-    else:
-        folder = Path("image")
-    folder.mkdir(parents=True, exist_ok=True)
-    return folder
-
-
 def prediction_explorer(model, results, number=3):
     """Sliders for a test image and a number, a "random" button, and the model's answer drawn live.
 
-    ``results`` is ``analysis.test_set_results(...)``. Returns the widget box; its
-    ``children`` are (controls, output) for tests and further wiring.
+    ``results`` is ``analysis.test_set_results(...)``. Returns the widget box, to be shown with
+    ``display()`` (which works with ipywidgets 7, Colab's, and 8); its ``children`` are
+    (controls, output) for tests and further wiring.
     """
     import ipywidgets as widgets
     import matplotlib.pyplot as plt
@@ -51,10 +116,6 @@ def prediction_explorer(model, results, number=3):
     from .plots import prediction_plot
     from .predict import predict
 
-    if in_colab():  # Colab renders ipywidgets 8 only through its custom widget manager
-        from google.colab import output as colab_output
-
-        colab_output.enable_custom_widget_manager()
     images, digits = results["images"], results["digit"]
     index_slider = widgets.IntSlider(value=0, min=0, max=len(images) - 1, description="test image", continuous_update=False)
     number_slider = widgets.IntSlider(value=number, min=0, max=9, description="number")
@@ -80,3 +141,45 @@ def prediction_explorer(model, results, number=3):
     random_button.on_click(pick_random)
     redraw()
     return widgets.VBox([widgets.HBox([index_slider, number_slider, random_button]), output])
+
+
+def uploaded_files(value):
+    """The contents (bytes) of a ``FileUpload``'s files: ipywidgets 7 keeps a dict by file name,
+    ipywidgets 8 a tuple of dicts."""
+    files = value.values() if isinstance(value, dict) else value
+    return [bytes(item["content"]) for item in files]
+
+
+def upload_box(model, number=3):
+    """A button to upload a picture of a digit; shows what the model reads in it, plus ``number``.
+
+    Returns the widget box, to be shown with ``display()``; its ``children`` are (button, output).
+    """
+    import ipywidgets as widgets
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+    from PIL import Image as PILImage
+
+    from .handwriting import mnist_style
+    from .plots import prediction_plot
+    from .predict import predict
+
+    button = widgets.FileUpload(accept="image/*", multiple=False, description="picture of a digit")
+    output = widgets.Output()
+
+    def show(_change=None):
+        output.outputs = ()
+        for content in uploaded_files(button.value):
+            try:
+                prepared = mnist_style(PILImage.open(io.BytesIO(content)))
+            except (ValueError, OSError) as error:  # no digit on it, or not a picture
+                output.append_stdout(f"{error}\n")
+                continue
+            figure = prediction_plot(prepared, number, predict(model, prepared, number))
+            png = io.BytesIO()
+            figure.savefig(png, format="png", dpi=90, bbox_inches="tight")
+            plt.close(figure)
+            output.append_display_data(Image(png.getvalue()))
+
+    button.observe(show, names="value")
+    return widgets.VBox([button, output])

@@ -2,14 +2,23 @@
 
 import json
 import re
+import sys
+from importlib.metadata import version
 from pathlib import Path
 
 import pytest
 import torch
 from nbval.plugin import find_comment_markers
 
-from mnist_adder_utils import MNISTadder
-from mnist_adder_utils.notebook import REPOSITORY_URL, image_dir, prediction_explorer
+from mnist_adder_utils import MNISTadder, __version__, runs_dir
+from mnist_adder_utils.notebook import (
+    REPOSITORY_URL,
+    RestartNeeded,
+    image_dir,
+    keep_runs_on_drive,
+    prediction_explorer,
+    stop_if_restart_needed,
+)
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SLUG = REPOSITORY_URL.removeprefix("https://github.com/")
@@ -79,3 +88,81 @@ def test_figures_go_to_the_image_folder_or_where_the_environment_says(tmp_path, 
     assert image_dir().resolve() == repo / "image"
     monkeypatch.setenv("MNIST_ADDER_IMAGE_DIR", str(tmp_path / "figures"))
     assert image_dir() == tmp_path / "figures" and (tmp_path / "figures").is_dir()
+
+
+def test_every_install_cell_is_the_same_and_pins_this_release():
+    installs = {"".join(cells(path)[1]["source"]) for path in NOTEBOOKS}
+    assert len(installs) == 1, "the install cells differ"
+    (install,) = installs
+    assert f'MNIST_ADDER_RELEASE = "{__version__}"' in install and "stop_if_restart_needed()" in install
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] >= "04"], ids=lambda p: p.name)
+def test_notebooks_that_train_ask_colab_for_a_gpu(path):
+    metadata = json.loads(path.read_text())["metadata"]
+    assert metadata["accelerator"] == "GPU" and metadata["colab"]["gpuType"] == "T4"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_committed_progress_bars_read_as_their_final_line(path):
+    for cell in cells(path):
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            assert not re.search(r"\b0%\|", "".join(data.get("text/plain", ""))), "a bar saved as a widget in its first state"
+    assert len(path.read_bytes()) < 400_000, "widget state or large outputs crept in"
+
+
+def test_a_package_upgraded_after_import_stops_the_install_cell_with_one_line(monkeypatch):
+    import types
+
+    monkeypatch.setitem(sys.modules, "numpy", types.SimpleNamespace(__version__="1.0.0"))
+    with pytest.raises(RestartNeeded) as stopped:
+        stop_if_restart_needed()
+    (line,) = stopped.value._render_traceback_()
+    assert f"numpy 1.0.0 -> {version('numpy')}" in line and "Runtime -> Restart session, then Run all" in line
+    monkeypatch.undo()
+    stop_if_restart_needed()  # nothing replaced: no stop
+
+
+def test_checkpoints_can_go_to_google_drive_on_colab(tmp_path, monkeypatch):
+    with pytest.raises(RuntimeError, match="on Colab only"):
+        keep_runs_on_drive(tmp_path)
+    monkeypatch.syspath_prepend(str(Path(__file__).parent / "colab"))
+    imported_before = set(sys.modules)
+    import google.colab.drive
+
+    monkeypatch.setenv("MNIST_ADDER_RUNS", "runs")
+    assert keep_runs_on_drive(tmp_path / "drive") == tmp_path / "drive"
+    assert google.colab.drive.mounted == ["/content/drive"] and runs_dir() == tmp_path / "drive"
+    for module in set(sys.modules) - imported_before:  # not on Colab any more, for the tests after this one
+        del sys.modules[module]
+
+
+def exercise_cells(path):
+    notebook = cells(path)
+    start = next(i for i, c in enumerate(notebook) if "".join(c["source"]).startswith("## Exercises"))
+    statements = [c for c in notebook[start:] if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("**Exercise ")]
+    return statements, [c for c in notebook[start:] if c["cell_type"] == "code"]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_lesson_ends_with_exercises_and_collapsed_solutions(path):
+    statements, solutions = exercise_cells(path)
+    assert 3 <= len(statements) <= 5 and len(solutions) == len(statements)
+    assert all(c["metadata"].get("jupyter", {}).get("source_hidden") for c in solutions), "solutions start collapsed"
+
+
+@pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in ("04", "05", "06", "07")], ids=lambda p: p.name)
+def test_each_training_lesson_has_an_exercise_that_trains_the_readers_own_variant(path):
+    _, solutions = exercise_cells(path)
+    sources = ["".join(c["source"]) for c in solutions]
+    assert any("experiment(" in s and ("model=" in s or "loss_fn=" in s) for s in sources)
+
+
+def test_uploads_are_read_in_the_formats_of_ipywidgets_7_and_8():
+    from mnist_adder_utils.notebook import uploaded_files
+
+    version_7 = {"seven.png": {"metadata": {"name": "seven.png"}, "content": b"png bytes"}}
+    version_8 = ({"name": "seven.png", "type": "image/png", "content": memoryview(b"png bytes")},)
+    assert uploaded_files(version_7) == uploaded_files(version_8) == [b"png bytes"]
+    assert uploaded_files(()) == uploaded_files({}) == []
