@@ -87,7 +87,7 @@ def build_parser():
     predict = commands.add_parser("predict", help="predict the digit and the sum for one image and one number")
     predict.add_argument("checkpoint", help="a checkpoint written by train")
     which = predict.add_mutually_exclusive_group(required=True)
-    which.add_argument("--image", help="a 28x28 grayscale image file, white digit on black")
+    which.add_argument("--image", help="a picture of a digit (PNG, JPEG, BMP; any size; dark on light or light on dark)")
     which.add_argument("--index", type=_test_index, help="an image of the MNIST test set, by index")
     predict.add_argument("--number", type=_digit, required=True, help="the number to add, 0..9")
 

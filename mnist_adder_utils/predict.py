@@ -27,20 +27,30 @@ def image_tensor(image):
 
 
 def read_image_file(path):
-    """A 28x28 grayscale picture file as a uint8 tensor; white digit on black, as in MNIST."""
+    """A picture file of a digit (PNG, JPEG, BMP, ...; any size, colour or transparency) as the
+    28x28 uint8 tensor the model reads. A 28x28 grayscale picture in MNIST's own form (light digit
+    on black) is taken as it is; anything else goes through ``handwriting.mnist_style``.
+    """
     from PIL import Image, UnidentifiedImageError
+
+    from .handwriting import mnist_style
 
     path = Path(path)
     if not path.is_file():
         raise ValueError(f"no image file at {path}")
     try:
-        with Image.open(path) as picture:
-            picture = picture.convert("L")
-    except UnidentifiedImageError:
-        raise ValueError(f"{path} is not an image file PIL can read (expected e.g. a 28x28 PNG)") from None
-    if picture.size != (28, 28):
-        raise ValueError(f"{path} is {picture.size[0]}x{picture.size[1]} pixels, expected 28x28 like MNIST")
-    return torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8).reshape(28, 28)
+        with Image.open(path) as opened:
+            opened.load()
+            picture = opened.copy()
+    except (UnidentifiedImageError, OSError, SyntaxError) as error:
+        reason = "not an image file" if isinstance(error, UnidentifiedImageError) else "a damaged image file"
+        raise ValueError(f"{path} is {reason} (expected a PNG, JPEG or BMP picture of a digit)") from None
+    if picture.size == (28, 28) and picture.mode == "L":
+        pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8).reshape(28, 28)
+        border = torch.cat([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
+        if border.float().median() < 128:  # already as in MNIST
+            return pixels
+    return mnist_style(picture)
 
 
 @torch.inference_mode()

@@ -60,9 +60,14 @@ def test_missing_checkpoint_gets_one_line(tmp_path):
     assert_one_line_error(run_cli("evaluate", tmp_path / "none.pt"), "no checkpoint at")
 
 
-def test_wrong_image_size_gets_one_line(checkpoint, tmp_path):
-    Image.new("L", (32, 20)).save(tmp_path / "big.png")
-    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "big.png", "--number", 3), "32x20", "28x28")
+def test_pictures_without_a_digit_or_not_pictures_get_one_line(checkpoint, tmp_path):
+    Image.new("RGB", (320, 200), (255, 255, 255)).save(tmp_path / "blank.png")
+    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "blank.png", "--number", 3), "no digit found")
+    (tmp_path / "notes.png").write_text("not a picture")
+    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "notes.png", "--number", 3), "not an image file")
+    Image.new("L", (300, 300), 128).save(tmp_path / "cut.png")
+    (tmp_path / "cut.png").write_bytes((tmp_path / "cut.png").read_bytes()[:60])
+    assert_one_line_error(run_cli("predict", checkpoint, "--image", tmp_path / "cut.png", "--number", 3), "damaged image file")
 
 
 def test_missing_image_and_bad_index_get_one_line(checkpoint, tmp_path, mnist_source):
