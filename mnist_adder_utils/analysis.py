@@ -83,3 +83,20 @@ def evaluate_checkpoint(checkpoint, data_root=None, device="auto"):
         "digit_accuracy": round(100 * digit_right.double().mean().item(), 2),
         "sum_accuracy": round(100 * sum_right.double().mean().item(), 2),
     }
+
+
+def early_stopping_epoch(losses, patience=5):
+    """Early stopping replayed on a per-epoch held-out loss: ``(stop, best)``, 1-based epochs.
+
+    Training stops after ``patience`` epochs without a new lowest loss; the checkpoint kept is
+    the one of the ``best`` epoch. ``stop`` is the last epoch trained (the last one there is if
+    the loss kept improving).
+    """
+    best, stop = 1, len(losses)
+    for epoch, loss in enumerate(losses, start=1):
+        if loss < losses[best - 1]:
+            best = epoch
+        elif epoch - best >= patience:
+            stop = epoch
+            break
+    return stop, best

@@ -43,7 +43,7 @@ def sum_distribution(sums, path=None):
     axis.bar(range(19), counts.tolist(), color="tab:blue", label="drawn pairs")
     axis.plot(range(19), expected.tolist(), "k.--", label="expected: (min(s, 18 - s) + 1) / 100")
     axis.set(xlabel="sum = digit + number", ylabel="pairs", xticks=range(19), title="The 19 sum classes")
-    axis.legend()
+    axis.legend(loc="upper left")  # the triangle leaves that corner free
     return _save(figure, path)
 
 
@@ -64,12 +64,14 @@ def loss_curves(history, path=None):
 def accuracy_curves(histories, path=None):
     """Test accuracy per epoch, digit and sum, for one or more named runs."""
     figure, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
+    lowest = min(min(history["test"][key]) for history in histories.values() for key in ("acc1", "acc2"))
     for name, history in histories.items():
         epochs = range(1, len(history["test"]["acc1"]) + 1)
         for axis, key in zip(axes, ("acc1", "acc2"), strict=True):
             axis.plot(epochs, history["test"][key], marker=".", label=name)
     for axis, title in zip(axes, ("digit (acc1)", "sum (acc2)"), strict=True):
-        axis.set(title=f"test accuracy: {title}", xlabel="epoch", ylabel="%", ylim=(97, 100))
+        # from just below the lowest point (no early epoch cut off), at most 97..100 when all are high
+        axis.set(title=f"test accuracy: {title}", xlabel="epoch", ylabel="%", ylim=(min(97, int(lowest) - 0.5), 100))
         axis.grid(alpha=0.3)
         axis.legend()
     figure.tight_layout()
@@ -184,3 +186,23 @@ def autograd_graph(output, model, path=None):
         path = Path(path)
         graph.render(path.with_suffix(""), format=path.suffix.lstrip("."), cleanup=True)
     return graph
+
+
+PREPARATION_TITLES = {
+    "gray": "the picture, in gray",
+    "ink": "inverted: light ink on black",
+    "cropped": "cropped to the ink",
+    "scaled": "longer side 20 px",
+    "centred": "28x28, centre of mass\nin the middle",
+}
+
+
+def preparation_steps(steps, path=None):
+    """The stages of ``handwriting.mnist_style`` side by side, each at its own size."""
+    figure, axes = plt.subplots(1, len(steps), figsize=(2.6 * len(steps), 2.9))
+    for axis, (name, pixels) in zip(axes, steps.items(), strict=True):
+        axis.imshow(pixels, cmap="gray", vmin=0, vmax=1)
+        axis.set_title(f"{PREPARATION_TITLES[name]}\n{pixels.shape[1]}x{pixels.shape[0]}", fontsize=9)
+        axis.set(xticks=[], yticks=[])
+    figure.tight_layout()
+    return _save(figure, path)

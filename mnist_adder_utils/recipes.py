@@ -121,6 +121,18 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     return model, history
 
 
+def experiment(recipe="original", model=None, loss_fn=total_loss, data_root=None, **overrides):
+    """A short run for an exercise; returns its history and saves nothing.
+
+    Trains ``model`` (by default the recipe's own) with ``loss_fn``, by default for 1 epoch on the
+    first 10,000 training images; ``overrides`` change any ``TrainConfig`` setting.
+    """
+    config = TrainConfig.for_recipe(recipe, data_root=data_root, **{"epochs": 1, "train_limit": 10_000, **overrides})
+    config.checkpoint = None  # an experiment keeps no checkpoint, and never replaces a real one
+    _, history = train(config, progress=False, log=lambda line: None, model=model, loss_fn=loss_fn)
+    return history
+
+
 def load_trained_model(checkpoint, device="cpu"):
     """The model in a checkpoint, in eval mode, and the checkpoint itself."""
     state = load_checkpoint(Path(checkpoint), map_location=device)

@@ -76,3 +76,12 @@ def test_dropout_zeroes_p_and_keeps_the_mean():
     assert abs((y == 0).double().mean().item() - 0.1) < 0.003
     assert abs(y.mean().item() - 1.0) < 0.01
     assert torch.equal(dropout.eval()(x), x)
+
+
+def test_early_stopping_keeps_the_lowest_loss_and_waits_patience_epochs():
+    from mnist_adder_utils.analysis import early_stopping_epoch
+
+    losses = [0.5, 0.3, 0.2, 0.25, 0.21, 0.22, 0.19, 0.3, 0.3, 0.3]
+    assert early_stopping_epoch(losses, patience=4) == (10, 7)  # epoch 7 improves; three more are not enough to stop
+    assert early_stopping_epoch(losses, patience=3) == (6, 3)
+    assert early_stopping_epoch([0.3, 0.2, 0.1]) == (3, 3)

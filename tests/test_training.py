@@ -224,3 +224,12 @@ def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
     mine = NoAdderDropout()
     model, history = train(config, progress=False, log=lambda _: None, model=mine, loss_fn=sum_as_regression)
     assert model is mine and calls and len(history["test"]["loss2"]) == 1
+
+
+def test_an_experiment_trains_briefly_and_writes_no_checkpoint(mnist_source, tmp_path, monkeypatch):
+    from mnist_adder_utils.recipes import experiment
+
+    monkeypatch.setenv("MNIST_ADDER_RUNS", str(tmp_path / "runs"))
+    history = experiment(data_root=str(mnist_source.root), train_limit=1024, seed=3)
+    assert len(history["test"]["acc1"]) == 1 and history["test"]["acc1"][-1] > 20
+    assert not (tmp_path / "runs").exists()
