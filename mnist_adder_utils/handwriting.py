@@ -54,7 +54,9 @@ def mnist_style(picture, steps=None):
     height, width = cropped.shape
     scale = BOX / max(height, width)
     size = (max(1, round(width * scale)), max(1, round(height * scale)))
-    scaled = Image.fromarray(np.uint8(np.round(cropped * 255))).resize(size, Image.LANCZOS)  # anti-aliased
+    # anti-aliased: shrinking averages each output pixel's area (no ringing, unlike Lanczos); growing interpolates
+    resample = Image.BOX if scale < 1 else Image.BILINEAR
+    scaled = Image.fromarray(np.uint8(np.round(cropped * 255))).resize(size, resample)
     scaled = steps["scaled"] = np.asarray(scaled, dtype=np.float32) / 255
     mass = scaled.sum()
     centre_y = (scaled.sum(axis=1) * np.arange(scaled.shape[0])).sum() / mass
