@@ -1,6 +1,7 @@
 """The GPU check: what accelerator is here, and which device to train on."""
 
 import platform
+from pathlib import Path
 
 import torch
 
@@ -16,13 +17,24 @@ def _mps_available():
     return hasattr(torch.backends, "mps") and torch.backends.mps.is_available()
 
 
+def cpu_name():
+    """The processor's model name where the system tells it (Linux), else its architecture."""
+    try:
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            if line.startswith("model name"):
+                return line.split(":", 1)[1].strip()
+    except OSError:
+        pass
+    return platform.processor() or platform.machine()
+
+
 def gpu_info():
     """What the design notes' GPU checker showed, as a dict (one entry per CUDA device)."""
     info = {
         "torch": torch.__version__,
         "cuda_available": torch.cuda.is_available(),
         "mps_available": _mps_available(),
-        "cpu": platform.processor() or platform.machine(),
+        "cpu": cpu_name(),
         "cpu_threads": torch.get_num_threads(),
         "gpus": [],
     }

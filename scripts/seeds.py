@@ -1,6 +1,6 @@
 """Seed spread of the recipes, and the choice of the improved recipe's settings on a validation split.
 
-    python scripts/seeds.py --data-root /path/to/mnist --out seeds.jsonl
+    python scripts/seeds.py --data-root /path/to/mnist
 
 1. Choice, on the validation split only (the last 5,000 training images held out, test set untouched):
    each candidate below trains with seeds 1 and 2; the one with the highest mean last-epoch accuracy
@@ -8,8 +8,9 @@
 2. Report, on the test set: the winner and the original recipe, each trained on all 60,000 training
    images with seeds 1..5; last-epoch test accuracies, mean ± std (sample std) and the worst seed.
 
-Every run is appended to --out as one JSON line as soon as it ends, so an interrupted script loses
-nothing, and a rerun skips the runs already there.
+Every run is appended to --out (scripts/seeds_results.jsonl, committed) as one JSON line as soon as it
+ends, so an interrupted script loses nothing, and a rerun skips the runs already there. The figures
+depend on the CPU type (rounding differs), so the results file says which machine ran them.
 """
 
 import argparse
@@ -18,6 +19,9 @@ import statistics
 import tempfile
 from pathlib import Path
 
+import torch
+
+from mnist_adder_utils.device import cpu_name
 from mnist_adder_utils.recipes import TrainConfig, train
 
 VALIDATION = 5000
@@ -38,6 +42,7 @@ def run(name, recipe, overrides, seed, validation, data_root, done, out):
         _, history = train(config, progress=False, log=lambda line: None)
     held_out = history["test"]
     result = {"key": key, "name": name, "recipe": recipe, "overrides": overrides, "seed": seed, "validation": validation,
+              "cpu": cpu_name(), "torch": torch.__version__,
               "epochs": config.epochs, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
               "train_seconds": round(sum(history["epoch_seconds"]), 1)}  # fmt: skip
     with open(out, "a") as f:
@@ -59,7 +64,7 @@ def summary(name, results):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
-    parser.add_argument("--out", default="seeds.jsonl", help="where each run's result is appended")
+    parser.add_argument("--out", default=str(Path(__file__).with_name("seeds_results.jsonl")), help="results, one run a line")
     args = parser.parse_args()
     done = {}
     if Path(args.out).is_file():
