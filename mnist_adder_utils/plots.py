@@ -43,7 +43,8 @@ def sum_distribution(sums, path=None):
     axis.bar(range(19), counts.tolist(), color="tab:blue", label="drawn pairs")
     axis.plot(range(19), expected.tolist(), "k.--", label="expected: (min(s, 18 - s) + 1) / 100")
     axis.set(xlabel="sum = digit + number", ylabel="pairs", xticks=range(19), title="The 19 sum classes")
-    axis.legend(loc="upper left")  # the triangle leaves that corner free
+    axis.set_ylim(top=1.4 * max(counts.max().item(), expected.max().item()))  # room above the bars ...
+    axis.legend(loc="upper left", ncols=2)  # ... for the legend
     return _save(figure, path)
 
 
