@@ -1,5 +1,6 @@
 """Training recipes end to end: the original one from the design notes, and an improved one."""
 
+import contextlib
 import copy
 import math
 from dataclasses import asdict, dataclass
@@ -193,7 +194,8 @@ def load_or_train(recipe="original", data_root=None, device="auto", epochs=None,
     Lets a notebook open on its own (on Colab each notebook runs on a fresh machine). With no
     checkpoint, a GPU trains the recipe in full (``epochs``, by default the recipe's; about a
     minute on CUDA) and saves it where the other notebooks look; a CPU trains a quick run of at
-    most ``quick_epochs`` epochs, saved apart from the real one (runs/RECIPE-quick/).
+    most ``quick_epochs`` epochs, saved apart from the real one (runs/RECIPE-quick/), and reloads
+    it when the notebook is opened again.
     """
     device = choose_device(device)
     checkpoint = checkpoint_path(recipe)
@@ -209,6 +211,11 @@ def load_or_train(recipe="original", data_root=None, device="auto", epochs=None,
     if device.type == "cpu":
         config.epochs = min(quick_epochs, config.epochs)
         config.checkpoint = str(checkpoint_path(f"{recipe}-quick"))
+        with contextlib.suppress(CheckpointError, KeyError):  # a quick run from an earlier visit will do
+            model, state = load_trained_model(config.checkpoint, device)
+            if state["epoch"] >= config.epochs:
+                log(f"Loaded {shown(config.checkpoint)}: the quick {state['epoch']}-epoch run of an earlier visit.")
+                return model, state["history"]
         log(f"No GPU here: training a quick {config.epochs}-epoch run of the {recipe} recipe instead of its "
             f"{config.full_epochs} epochs; the figures below are that run's.")  # fmt: skip
     else:

@@ -202,6 +202,9 @@ def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_p
     assert "No checkpoint at" in lines[0] and "quick 1-epoch run of the original recipe instead of its 25 epochs" in lines[1]
     assert (tmp_path / "runs" / "original-quick" / "checkpoint.pt").is_file()
     assert not (tmp_path / "runs" / "original").exists()  # a quick run never poses as the real one
+    lines.clear()
+    load_or_train("original", data_root=_unpack_sample(), device="cpu", quick_epochs=1, log=lines.append)
+    assert lines[-1].endswith("the quick 1-epoch run of an earlier visit.")  # opened again: not trained again
     save_checkpoint(tmp_path / "runs" / "original" / "checkpoint.pt", model=model.state_dict(), history=history, epoch=25)
     lines.clear()
     load_or_train("original", device="cpu", log=lines.append)
