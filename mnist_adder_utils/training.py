@@ -56,7 +56,7 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
     training = optimizer is not None
     label = "Train" if training else "Test"
     model.train(training)
-    # loss1, loss2, correct1, correct2 (sums); float32, not float64: Apple's MPS has no float64
+    # loss1, loss2, correct1, correct2 (sums), in float32: Apple's MPS has no 64-bit floats
     totals = torch.zeros(4, device=device)
     seen = 0
     refresh_every = max(1, len(loader) // REFRESHES_PER_EPOCH)
