@@ -102,6 +102,17 @@ def show_source(*objects):
     return Markdown(f"```python\n{code}\n```")
 
 
+def _append_figure(output, figure):
+    """Add ``figure`` to an ipywidgets ``Output`` as a PNG, and close it (a widget's figures are not shown inline)."""
+    import matplotlib.pyplot as plt
+    from IPython.display import Image
+
+    png = io.BytesIO()
+    figure.savefig(png, format="png", dpi=90, bbox_inches="tight")
+    plt.close(figure)
+    output.append_display_data(Image(png.getvalue()))
+
+
 def prediction_explorer(model, results, number=3):
     """Sliders for a test image and a number, a "random" button, and the model's answer drawn live.
 
@@ -110,8 +121,6 @@ def prediction_explorer(model, results, number=3):
     (controls, output) for tests and further wiring.
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import Image
 
     from .plots import prediction_plot
     from .predict import predict
@@ -127,11 +136,8 @@ def prediction_explorer(model, results, number=3):
         image = images[index_slider.value]
         prediction = predict(model, image, number_slider.value)
         figure = prediction_plot(image, number_slider.value, prediction, int(digits[index_slider.value]))
-        png = io.BytesIO()
-        figure.savefig(png, format="png", dpi=90, bbox_inches="tight")
-        plt.close(figure)
         output.outputs = ()  # replace, not append; works from callbacks and outside a kernel too
-        output.append_display_data(Image(png.getvalue()))
+        _append_figure(output, figure)
 
     def pick_random(_button):
         index_slider.value = int(torch.randint(len(images), (1,), generator=picker))
@@ -156,9 +162,7 @@ def upload_box(model, number=3):
     Returns the widget box, to be shown with ``display()``; its ``children`` are (button, output).
     """
     import ipywidgets as widgets
-    import matplotlib.pyplot as plt
-    from IPython.display import Image
-    from PIL import Image as PILImage
+    from PIL import Image
 
     from .handwriting import mnist_style
     from .plots import prediction_plot
@@ -171,15 +175,11 @@ def upload_box(model, number=3):
         output.outputs = ()
         for content in uploaded_files(button.value):
             try:
-                prepared = mnist_style(PILImage.open(io.BytesIO(content)))
+                prepared = mnist_style(Image.open(io.BytesIO(content)))
             except (ValueError, OSError) as error:  # no digit on it, or not a picture
                 output.append_stdout(f"{error}\n")
                 continue
-            figure = prediction_plot(prepared, number, predict(model, prepared, number))
-            png = io.BytesIO()
-            figure.savefig(png, format="png", dpi=90, bbox_inches="tight")
-            plt.close(figure)
-            output.append_display_data(Image(png.getvalue()))
+            _append_figure(output, prediction_plot(prepared, number, predict(model, prepared, number)))
 
     button.observe(show, names="value")
     return widgets.VBox([button, output])
