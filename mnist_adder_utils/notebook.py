@@ -10,7 +10,7 @@ from importlib import metadata
 
 import torch
 
-from .places import RUNS_ENV_VAR, image_dir  # noqa: F401  (image_dir: the notebooks' import)
+from .places import RUNS_ENV_VAR, image_dir, runs_dir, shown  # noqa: F401  (image_dir: the notebooks' import)
 
 REPOSITORY_URL = "https://github.com/mnist-adder/mnist-adder"  # the one place the notebooks' URL is kept
 DRIVE_RUNS = "/content/drive/MyDrive/mnist-adder/runs"
@@ -71,8 +71,6 @@ def stop_if_restart_needed():
 
 def use_runs_folder(on_drive=False):
     """Say where checkpoints are kept; with ``on_drive`` (Colab only), on Google Drive first."""
-    from .places import runs_dir, shown
-
     if on_drive:
         keep_runs_on_drive()
     print(f"checkpoints: {shown(runs_dir())}/ (the command line's train writes there too)")
