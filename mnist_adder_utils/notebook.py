@@ -154,17 +154,33 @@ def uploaded_files(value):
     return [bytes(item["content"]) for item in files]
 
 
+def _show_answer(output, model, picture, number):
+    """Prepare ``picture`` (PIL) as MNIST was made and show in ``output`` what the model answers, in a line
+    of text and a figure; or say in one line why it cannot (no digit on it)."""
+    from .handwriting import mnist_style
+    from .plots import prediction_plot
+    from .predict import predict
+
+    try:
+        prepared = mnist_style(picture)
+    except ValueError as error:
+        output.append_stdout(f"{error}\n")
+        return
+    answer = predict(model, prepared, number)
+    output.append_stdout(
+        f"digit {answer['digit']} ({answer['digit_probs'][answer['digit']]:.0%}), "
+        f"{answer['digit']} + {number} = {answer['sum']} ({answer['sum_probs'][answer['sum']]:.0%})\n"
+    )
+    _append_figure(output, prediction_plot(prepared, number, answer))
+
+
 def upload_box(model, number=3):
     """A button to upload a picture of a digit; shows what the model reads in it, plus ``number``.
 
     Returns the widget box, to be shown with ``display()``; its ``children`` are (button, output).
     """
     import ipywidgets as widgets
-    from PIL import Image
-
-    from .handwriting import mnist_style
-    from .plots import prediction_plot
-    from .predict import predict
+    from PIL import Image, UnidentifiedImageError
 
     button = widgets.FileUpload(accept="image/*", multiple=False, description="picture of a digit")
     output = widgets.Output()
@@ -173,11 +189,39 @@ def upload_box(model, number=3):
         output.outputs = ()
         for content in uploaded_files(button.value):
             try:
-                prepared = mnist_style(Image.open(io.BytesIO(content)))
-            except (ValueError, OSError) as error:  # no digit on it, or not a picture
-                output.append_stdout(f"{error}\n")
+                picture = Image.open(io.BytesIO(content))
+                picture.load()
+            except (UnidentifiedImageError, OSError, SyntaxError):
+                output.append_stdout("that file is not a picture (expected a PNG, JPEG or BMP of a digit)\n")
                 continue
-            _append_figure(output, prediction_plot(prepared, number, predict(model, prepared, number)))
+            _show_answer(output, model, picture, number)
 
     button.observe(show, names="value")
     return widgets.VBox([button, output])
+
+
+def drawing_pad(model, number=3):
+    """A pad to draw a digit on, a slider for the number, and the model's answer, redrawn after each stroke.
+
+    Returns the widget box, to be shown with ``display()``; its ``children`` are (pad, (slider, output)).
+    """
+    import ipywidgets as widgets
+
+    from .drawing_pad import DrawingPad
+
+    pad = DrawingPad()
+    number_slider = widgets.IntSlider(value=number, min=0, max=9, description="number")
+    output = widgets.Output()
+
+    def redraw(_change=None):
+        output.outputs = ()
+        picture = pad.picture()
+        if picture is None:
+            output.append_stdout("draw a digit on the pad\n")
+        else:
+            _show_answer(output, model, picture, number_slider.value)
+
+    pad.observe(redraw, names="png")
+    number_slider.observe(redraw, names="value")
+    redraw()
+    return widgets.HBox([pad, widgets.VBox([number_slider, output])])

@@ -1,15 +1,18 @@
-"""Use notebook 07's explorer in JupyterLab as a reader would, in a headless Chromium.
+"""Use notebook 07's explorer and drawing pad in JupyterLab as a reader would, in a headless Chromium.
 
 Opens a scratch copy of notebooks/ in JupyterLab (JupyterLab autosaves, the committed notebooks stay
 untouched), runs all cells of 07, then moves the number slider with the keyboard, types an image index into
-the other slider, presses "random image", and checks that each one redraws the answer. It fails on any error
-output. It needs what CI does not install, so it is run by hand:
+the other slider, presses "random image", and checks that each one redraws the answer. On the drawing pad it
+clears the picture, draws a 7 with the mouse, and checks that the answer appears and follows the number. It
+fails on any error output. It needs what CI does not install, so it is run by hand:
 
     apt-get install -y chromium && .venv/bin/pip install playwright
-    .venv/bin/python scripts/check_explorer_in_jupyterlab.py --screenshot image/explorer.png
+    .venv/bin/python scripts/check_explorer_in_jupyterlab.py --screenshot image/explorer.png \
+        --pad-screenshot image/drawing_pad.png
 """
 
 import argparse
+import contextlib
 import os
 import shutil
 import socket
@@ -20,6 +23,7 @@ import time
 import urllib.request
 from pathlib import Path
 
+from playwright.sync_api import TimeoutError as PlaywrightTimeout
 from playwright.sync_api import sync_playwright
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
@@ -35,7 +39,8 @@ def free_port():
 
 
 def start_lab(folder, port):
-    env = {**os.environ, "MNIST_ADDER_IMAGE_DIR": str(folder / "image")}
+    # the checkout's checkpoints (if any), so the notebook need not train
+    env = {"MNIST_ADDER_RUNS": str(NOTEBOOKS.parent / "runs"), **os.environ, "MNIST_ADDER_IMAGE_DIR": str(folder / "image")}
     command = [sys.executable, "-m", "jupyter", "lab", "--no-browser", f"--port={port}", "--ServerApp.ip=127.0.0.1",
                f"--ServerApp.token={TOKEN}", f"--ServerApp.root_dir={folder}", "--allow-root"]  # fmt: skip
     log = open(folder / "jupyterlab.log", "w")  # noqa: SIM115  (closed with the scratch folder)
@@ -68,6 +73,9 @@ def check(condition, what):
 def use_explorer(page, url, screenshot):
     page.goto(url)
     page.wait_for_selector(".jp-Notebook .jp-Cell", timeout=120_000)
+    select_kernel = page.locator(".jp-Dialog button", has_text="Select")  # JupyterLab asks when the kernel is slow to start
+    with contextlib.suppress(PlaywrightTimeout):
+        select_kernel.click(timeout=10_000)
     page.locator(".lm-MenuBar-itemLabel", has_text="Run").first.click()
     page.get_by_text("Run All Cells", exact=True).click()
     print("running all cells", flush=True)
@@ -91,7 +99,9 @@ def use_explorer(page, url, screenshot):
         wait_until(lambda: readouts() == expected_readouts and answer() != before)
         check(readouts() == expected_readouts and answer() != before, f"{what}: sliders {readouts()}, answer redrawn")
 
-    check(readouts() == ["0", "3"] and answer() is not None, f"the explorer shows image 0 + 3 ({readouts()})")
+    wait_until(lambda: readouts() == ["0", "3"])  # a cell scrolled into view is laid out a moment later
+    shown = readouts()
+    check(shown == ["0", "3"] and answer() is not None, f"the explorer shows image 0 + 3 ({shown})")
     number_handle = explorer.locator(".noUi-handle").nth(1)
 
     def number_right_twice():
@@ -118,10 +128,44 @@ def use_explorer(page, url, screenshot):
         print(f"saved {screenshot}")
 
 
+def use_drawing_pad(page, screenshot):
+    canvas = page.locator("canvas.mnist-adder-pad")
+    check(canvas.count() == 1, "the drawing pad is shown")
+    pad_box = page.locator(".widget-hbox", has=canvas).last
+    pad_box.scroll_into_view_if_needed()
+
+    def answer():
+        return pad_box.locator(".widget-output").inner_text()
+
+    pad_box.locator("button", has_text="clear").click()
+    wait_until(lambda: "draw a digit" in answer())
+    check("draw a digit" in answer(), f"'clear' empties the pad ({answer()!r})")
+    box = canvas.bounding_box()
+    scale = box["width"] / 280
+    page.mouse.move(box["x"] + 70 * scale, box["y"] + 60 * scale)
+    page.mouse.down()
+    for x, y in ((140, 60), (210, 60), (170, 145), (130, 230)):  # a 7: across, then down to the left
+        page.mouse.move(box["x"] + x * scale, box["y"] + y * scale, steps=8)
+    page.mouse.up()
+    wait_until(lambda: "+ 3 =" in answer())
+    check(answer().startswith("digit 7") and "+ 3 = 10" in answer(), f"a 7 drawn with the mouse is read: {answer()!r}")
+    slider = pad_box.locator(".noUi-handle").first
+    slider.focus()
+    page.keyboard.press("ArrowRight")
+    page.keyboard.press("ArrowRight")
+    wait_until(lambda: "+ 5 =" in answer())
+    check("7 + 5 = 12" in answer(), f"the answer follows the number slider: {answer()!r}")
+    if screenshot:
+        time.sleep(1)
+        pad_box.screenshot(path=screenshot)
+        print(f"saved {screenshot}")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium", help="the browser")
     parser.add_argument("--screenshot", help="save a picture of the explorer here")
+    parser.add_argument("--pad-screenshot", help="save a picture of the drawing pad here")
     args = parser.parse_args()
     with tempfile.TemporaryDirectory() as scratch:
         folder = Path(scratch) / "notebooks"
@@ -134,7 +178,8 @@ def main():
                 page = browser.new_page(viewport={"width": 1400, "height": 1000})
                 try:
                     use_explorer(page, f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}", args.screenshot)
-                except Exception:
+                    use_drawing_pad(page, args.pad_screenshot)
+                except (Exception, SystemExit):
                     page.screenshot(path="explorer-check-failed.png")
                     print("the page as it was: explorer-check-failed.png")
                     raise

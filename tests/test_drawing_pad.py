@@ -1,0 +1,61 @@
+"""The drawing pad and the upload box, driven from the kernel side as the browser would drive them."""
+
+import io
+from datetime import datetime, timezone
+
+import torch
+from PIL import Image, ImageDraw
+
+from mnist_adder_utils import MNISTadder
+from mnist_adder_utils.drawing_pad import DrawingPad
+from mnist_adder_utils.notebook import drawing_pad, upload_box
+
+
+def a_drawn_seven():
+    picture = Image.new("RGB", (280, 280), "white")
+    ImageDraw.Draw(picture).line([(60, 60), (220, 60), (120, 240)], fill="black", width=18)
+    return picture
+
+
+def text_of(output):
+    return "".join(item.get("text", "") for item in output.outputs if item["output_type"] == "stream")
+
+
+def test_a_picture_travels_through_the_pad_as_a_png():
+    pad = DrawingPad()
+    assert pad.picture() is None
+    pad.show_picture(a_drawn_seven())
+    assert pad.png.startswith("data:image/png;base64,")
+    assert pad.picture().size == (280, 280) and pad.picture().getpixel((140, 60)) == (0, 0, 0)
+
+
+def test_the_answer_follows_each_stroke_and_the_number():
+    torch.manual_seed(0)
+    box = drawing_pad(MNISTadder().eval(), number=3)
+    pad, (number_slider, output) = box.children[0], box.children[1].children
+    assert text_of(output) == "draw a digit on the pad\n"
+    pad.show_picture(a_drawn_seven())
+    assert " + 3 = " in text_of(output) and any("image/png" in item.get("data", {}) for item in output.outputs)
+    number_slider.value = 8
+    assert " + 8 = " in text_of(output)
+    pad.png = ""  # the clear button
+    assert text_of(output) == "draw a digit on the pad\n"
+
+
+def test_a_pad_without_ink_says_so_in_one_line():
+    box = drawing_pad(MNISTadder().eval())
+    pad, output = box.children[0], box.children[1].children[1]
+    pad.show_picture(Image.new("RGB", (280, 280), "white"))
+    assert text_of(output).startswith("no digit found") and text_of(output).count("\n") == 1
+
+
+def test_an_uploaded_file_that_is_not_a_picture_gets_one_line():
+    box = upload_box(MNISTadder().eval())
+    button, output = box.children
+    png = io.BytesIO()
+    a_drawn_seven().save(png, format="PNG")
+    for content, expected in ((b"not a picture", "that file is not a picture"), (png.getvalue(), " + 3 = ")):
+        upload = {"name": "seven.png", "type": "image/png", "size": len(content), "content": memoryview(content),
+                  "last_modified": datetime.now(timezone.utc)}  # fmt: skip
+        button.set_trait("value", (upload,))  # as ipywidgets 8 does when the browser uploads a file
+        assert expected in text_of(output)
