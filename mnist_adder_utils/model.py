@@ -74,6 +74,16 @@ def _linear_block(in_features, out_features, dropout):
     ]
 
 
+def adder_mlp(dropout=DROPOUT):
+    """The adder: an MLP 20 -> 32 -> 64 -> 128 -> 19 (scores of the sums 0..18)."""
+    return nn.Sequential(
+        *_linear_block(20, 32, dropout),
+        *_linear_block(32, 64, dropout),
+        *_linear_block(64, 128, dropout),
+        nn.Linear(128, 19),
+    )
+
+
 class MNISTadder(nn.Module):
     """The whole network: (image, one-hot number) -> (digit log-probs, sum logits).
 
@@ -84,12 +94,7 @@ class MNISTadder(nn.Module):
     def __init__(self, cnn_dropout=DROPOUT, adder_dropout=DROPOUT):
         super().__init__()
         self.mnist = MNISt(cnn_dropout)
-        self.adder = nn.Sequential(
-            *_linear_block(20, 32, adder_dropout),
-            *_linear_block(32, 64, adder_dropout),
-            *_linear_block(64, 128, adder_dropout),
-            nn.Linear(128, 19),
-        )
+        self.adder = adder_mlp(adder_dropout)
 
     def forward(self, image, number_onehot):
         digit_log_probs, digit_probs = self.mnist(image)

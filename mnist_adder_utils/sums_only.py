@@ -1,0 +1,156 @@
+"""MNIST addition from sums alone: two digit images in, only their sum as the label (notebook 8).
+
+The same CNN reads both images. Its two digit distributions give the sum's distribution exactly,
+p(s) = sum over a + b = s of p(a) p(b), so the loss is the NLL of the true sum, and its gradient
+teaches the CNN digits it is never shown. The variant puts the series' MLP adder in place of the
+exact sum. Training reuses ``training.fit``: a batch is ``(pair, unused, first_digit, sum)``, the
+first digit only to report how well the CNN reads digits (training never uses it).
+"""
+
+from dataclasses import asdict
+
+import torch
+import torch.nn.functional as F
+from torch import nn
+
+from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, find_mnist, load_mnist
+from .device import choose_device, describe_device
+from .model import MNISt, adder_mlp
+from .recipes import TrainConfig, augment_batch, make_optimizer
+from .training import fit
+
+SUMS = 19
+_PAIR_SUM = (torch.arange(10)[:, None] + torch.arange(10)[None, :]).flatten()  # a + b for the 100 (a, b) pairs
+_SUM_MASK = _PAIR_SUM[None, :] == torch.arange(SUMS)[:, None]  # [19, 100]: which pairs give each sum
+
+
+def exact_sum(log_probs_a, log_probs_b):
+    """The log-probabilities of the 19 sums 0..18, from two batches of digit log-probabilities [N, 10].
+
+    log p(s) = log of the sum over a + b = s of p(a) p(b), computed in log space (logsumexp), so
+    a sum whose probability is far below float32's smallest number still has a finite log and gradient.
+    """
+    pair_log_probs = (log_probs_a[:, :, None] + log_probs_b[:, None, :]).flatten(1)  # [N, 100]
+    masked = pair_log_probs[:, None, :].masked_fill(~_SUM_MASK.to(pair_log_probs.device), float("-inf"))
+    return masked.logsumexp(dim=-1)  # [N, 19]
+
+
+class SumsOnlyModel(nn.Module):
+    """One CNN reads both images of a pair; ``head="exact"`` adds their digit distributions exactly,
+    ``head="mlp"`` feeds their 20 probabilities to the series' MLP adder instead.
+
+    ``forward(pair, unused)`` takes ``pair`` [N, 2, 28, 28] and returns the first image's digit
+    log-probabilities and the sum's scores (log-probabilities for "exact", logits for "mlp").
+    """
+
+    def __init__(self, head="exact", dropout=0.0):
+        super().__init__()
+        if head not in ("exact", "mlp"):
+            raise ValueError(f"unknown head {head!r}: expected 'exact' or 'mlp'")
+        self.head = head
+        self.mnist = MNISt(dropout)
+        self.adder = adder_mlp(dropout) if head == "mlp" else None
+
+    def forward(self, pair, unused=None):
+        count = len(pair)
+        log_probs, probs = self.mnist(pair.reshape(2 * count, 1, *pair.shape[-2:]))
+        log_probs, probs = log_probs.view(count, 2, 10), probs.view(count, 2, 10)
+        if self.head == "exact":
+            return log_probs[:, 0], exact_sum(log_probs[:, 0], log_probs[:, 1])
+        return log_probs[:, 0], self.adder(probs.flatten(1))
+
+
+def sum_loss(digit_log_probs, digit, sum_scores, total):
+    """The loss of sums-only training, in ``run_epoch``'s form ``(loss1, loss2)``: no digit term
+    (the digit labels are never used), cross-entropy of the sum (= its NLL for the exact head)."""
+    return digit_log_probs.new_zeros(()), F.cross_entropy(sum_scores, total)
+
+
+def augment_pair(pair):
+    """Rotate and shift each image of each pair on its own (notebook 6's augmentation)."""
+    return augment_batch(pair.reshape(-1, 1, *pair.shape[-2:])).view_as(pair)
+
+
+class SumPairLoader:
+    """Batches of ``(pair, unused, first_digit, sum)`` over fixed pairs of images.
+
+    ``pairs`` [P, 2] indexes ``images``; the order of the pairs is shuffled each epoch when ``shuffle``.
+    """
+
+    def __init__(self, images, labels, pairs, batch_size, seed, shuffle, device="cpu"):
+        self.device = torch.device(device)
+        self.images, self.labels, self.pairs = images.to(self.device), labels.to(self.device), pairs.to(self.device)
+        self.batch_size, self.shuffle = batch_size, shuffle
+        self.generator = torch.Generator().manual_seed(seed)
+
+    def __len__(self):
+        return (len(self.pairs) + self.batch_size - 1) // self.batch_size
+
+    def state_dict(self):
+        return {"generator": self.generator.get_state()}
+
+    def load_state_dict(self, state):
+        self.generator.set_state(state["generator"])
+
+    def __iter__(self):
+        count = len(self.pairs)
+        order = torch.randperm(count, generator=self.generator) if self.shuffle else torch.arange(count)
+        for start in range(0, count, self.batch_size):
+            pairs = self.pairs[order[start : start + self.batch_size].to(self.device)]
+            pair = self.images[pairs].float().sub_(255 * MNIST_MEAN).div_(255 * MNIST_STD)  # [B, 2, 28, 28]
+            digits = self.labels[pairs]
+            yield pair, pair.new_empty(len(pairs), 0), digits[:, 0], digits.sum(dim=1)
+
+
+def disjoint_pairs(count, seed):
+    """``count // 2`` pairs [P, 2] of indices 0..count-1, each index used once (the benchmark's protocol)."""
+    order = torch.randperm(count, generator=torch.Generator().manual_seed(seed))
+    return order[: count // 2 * 2].view(-1, 2)
+
+
+def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None):
+    """Train and test ``SumPairLoader``s: the training images paired by ``seed`` (30,000 pairs of
+    full MNIST), the test images by a fixed seed (5,000 pairs, the same for every run)."""
+    train, test = load_mnist(source, train=True), load_mnist(source, train=False)
+    train_images, train_labels = train.data[:train_limit], train.targets[:train_limit]
+    return (
+        SumPairLoader(train_images, train_labels, disjoint_pairs(len(train_images), seed), batch_size, seed, True, device),
+        SumPairLoader(test.data, test.targets, disjoint_pairs(len(test.data), TEST_PAIRS_SEED), batch_size, seed, False, device),
+    )  # fmt: skip
+
+
+@torch.inference_mode()
+def read_digits(cnn, images, device="cpu", batch_size=1000):
+    """The CNN's digit for each uint8 image [N, 28, 28]: how well it reads digits it was never told."""
+    cnn.eval()
+    predictions = []
+    for start in range(0, len(images), batch_size):
+        batch = images[start : start + batch_size].to(device).unsqueeze(1).float()
+        log_probs, _ = cnn(batch.sub_(255 * MNIST_MEAN).div_(255 * MNIST_STD))
+        predictions.append(log_probs.argmax(dim=1).cpu())
+    return torch.cat(predictions)
+
+
+def train_sums_only(head="exact", progress=True, log=print, **settings):
+    """Train a ``SumsOnlyModel`` on sum labels only; return ``(model, history)``.
+
+    The optimizer, schedule, augmentation and weight decay are the improved recipe's (notebook 6),
+    ``settings`` override any ``TrainConfig`` field (``epochs``, ``seed``, ``data_root``, ...). The
+    history's test ``acc1`` is the CNN's digit accuracy on the first image of each test pair, ``acc2``
+    the sum accuracy. Saves a checkpoint only where ``checkpoint=`` says.
+    """
+    config = TrainConfig.for_recipe("improved", **settings)
+    config.checkpoint = settings.get("checkpoint")  # never over the improved recipe's own checkpoint
+    device = choose_device(config.device)
+    source = find_mnist(config.data_root)
+    log(f"MNIST: {source.description}; training on: {describe_device(device)}")
+    torch.manual_seed(config.seed)
+    model = SumsOnlyModel(head, config.dropout).to(device)
+    train_loader, test_loader = sum_pair_loaders(source, config.batch_size, config.seed, device, config.train_limit)
+    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
+    history = fit(
+        model, optimizer, train_loader, test_loader, config.epochs, device,
+        scheduler=scheduler, augment=augment_pair if config.augment else None, checkpoint_path=config.checkpoint,
+        config={**asdict(config), "head": head}, progress=progress, log=log, loss_fn=sum_loss,
+    )  # fmt: skip
+    return model, history

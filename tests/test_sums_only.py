@@ -1,0 +1,68 @@
+"""Notebook 8's pieces: the exact sum of two digit distributions, the pairs, the model."""
+
+import pytest
+import torch
+
+from mnist_adder_utils.sums_only import SumPairLoader, SumsOnlyModel, disjoint_pairs, exact_sum, sum_loss
+
+
+def random_log_probs(count, generator):
+    return torch.randn(count, 10, generator=generator).mul(3).log_softmax(dim=-1)
+
+
+def test_the_exact_sum_is_a_distribution_that_matches_brute_force():
+    generator = torch.Generator().manual_seed(0)
+    log_a, log_b = random_log_probs(6, generator), random_log_probs(6, generator)
+    sums = exact_sum(log_a, log_b).exp()
+    assert sums.shape == (6, 19) and torch.allclose(sums.sum(dim=1), torch.ones(6))
+    brute_force = torch.zeros(6, 19, dtype=torch.float64)
+    for a in range(10):
+        for b in range(10):
+            brute_force[:, a + b] += log_a[:, a].double().exp() * log_b[:, b].double().exp()
+    assert torch.allclose(sums.double(), brute_force, atol=1e-6)
+
+
+def test_certain_digits_give_a_certain_sum():
+    log_a = torch.full((1, 10), -1e4).index_fill(1, torch.tensor([7]), 0.0)
+    log_b = torch.full((1, 10), -1e4).index_fill(1, torch.tensor([5]), 0.0)
+    assert exact_sum(log_a, log_b).argmax().item() == 12
+    assert torch.isfinite(exact_sum(log_a, log_b)).all()  # no log(0): the impossible sums are very negative, not -inf
+
+
+def test_the_sum_loss_teaches_both_images_through_the_one_cnn():
+    for head in ("exact", "mlp"):
+        torch.manual_seed(0)
+        model = SumsOnlyModel(head)
+        pair = torch.randn(4, 2, 28, 28)
+        digit_log_probs, sum_scores = model(pair, pair.new_empty(4, 0))
+        assert digit_log_probs.shape == (4, 10) and sum_scores.shape == (4, 19)
+        no_digit_term, loss = sum_loss(digit_log_probs, torch.zeros(4, dtype=torch.long), sum_scores, torch.tensor([0, 5, 9, 18]))
+        assert no_digit_term.item() == 0
+        loss.backward()
+        assert all(p.grad is not None and p.grad.abs().sum() > 0 for p in model.mnist.parameters()), head
+
+
+def test_each_image_is_used_once_in_the_pairs():
+    pairs = disjoint_pairs(60_000, seed=1)
+    assert pairs.shape == (30_000, 2) and len(torch.unique(pairs)) == 60_000
+    assert not torch.equal(pairs, disjoint_pairs(60_000, seed=2))
+
+
+def test_the_loader_gives_pairs_and_their_sums_only_as_labels():
+    images = torch.arange(10, dtype=torch.uint8)[:, None, None].expand(10, 28, 28) * 20
+    labels = torch.arange(10)
+    loader = SumPairLoader(images, labels, disjoint_pairs(10, seed=0), batch_size=3, seed=0, shuffle=True)
+    batches = list(loader)
+    assert len(batches) == len(loader) == 2
+    pair, unused, first_digit, total = batches[0]
+    assert pair.shape == (3, 2, 28, 28) and unused.shape == (3, 0)
+    second_digit = total - first_digit
+    # each image's pixels say which image it is, so the pair's sum can be checked from them
+    assert torch.allclose(pair[:, 1, 0, 0], ((second_digit * 20) / 255 - 0.1307) / 0.3081)
+    firsts, seconds = torch.cat([b[2] for b in batches]), torch.cat([b[3] - b[2] for b in batches])
+    assert sorted(firsts.tolist() + seconds.tolist()) == list(range(10))  # every image once
+
+
+def test_an_unknown_head_is_refused_in_one_line():
+    with pytest.raises(ValueError, match="unknown head 'sum'"):
+        SumsOnlyModel("sum")
