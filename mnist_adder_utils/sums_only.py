@@ -15,6 +15,7 @@ from torch import nn
 
 from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, find_mnist, load_mnist
 from .device import choose_device, describe_device
+from .fast_loader import TensorPairLoader
 from .model import MNISt, adder_mlp
 from .recipes import TrainConfig, augment_batch, make_optimizer
 from .training import fit
@@ -71,26 +72,18 @@ def augment_pair(pair):
     return augment_batch(pair.reshape(-1, 1, *pair.shape[-2:])).view_as(pair)
 
 
-class SumPairLoader:
+class SumPairLoader(TensorPairLoader):
     """Batches of ``(pair, unused, first_digit, sum)`` over fixed pairs of images.
 
     ``pairs`` [P, 2] indexes ``images``; the order of the pairs is shuffled each epoch when ``shuffle``.
     """
 
     def __init__(self, images, labels, pairs, batch_size, seed, shuffle, device="cpu"):
-        self.device = torch.device(device)
-        self.images, self.labels, self.pairs = images.to(self.device), labels.to(self.device), pairs.to(self.device)
-        self.batch_size, self.shuffle = batch_size, shuffle
-        self.generator = torch.Generator().manual_seed(seed)
+        super().__init__(images, labels, batch_size, seed, shuffle, device=device)
+        self.pairs = pairs.to(self.device)
 
     def __len__(self):
         return (len(self.pairs) + self.batch_size - 1) // self.batch_size
-
-    def state_dict(self):
-        return {"generator": self.generator.get_state()}
-
-    def load_state_dict(self, state):
-        self.generator.set_state(state["generator"])
 
     def __iter__(self):
         count = len(self.pairs)
