@@ -9,7 +9,9 @@
    images with seeds 1..5; last-epoch test accuracies, mean ± std (sample std) and the worst seed.
 
 Every run is appended to --out (scripts/seeds_results.jsonl, committed) as one JSON line as soon as it
-ends, so an interrupted script loses nothing, and a rerun skips the runs already there. The figures
+ends, so an interrupted script loses nothing, and a rerun skips the runs already there. A line with a
+"from" field was taken from a notebook's run of exactly the same configuration (on one machine type a
+run is deterministic: notebook 6's improved seed 1 and this script's are the same figures). The figures
 depend on the CPU type (rounding differs), so the results file says which machine ran them.
 """
 
