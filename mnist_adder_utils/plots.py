@@ -35,6 +35,19 @@ def sample_grid(images, digits, numbers, columns=8, path=None):
     return _save(figure, path)
 
 
+def pair_grid(pairs, sums, columns=6, path=None):
+    """Image pairs [N, 2, 28, 28] captioned with their sum only: what sums-only training is told."""
+    rows = (len(pairs) + columns - 1) // columns
+    figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.5 * rows), squeeze=False)
+    for axis in axes.flat:
+        axis.axis("off")
+    for axis, pair, total in zip(axes.flat, pairs, sums, strict=False):
+        axis.imshow(torch.cat([torch.as_tensor(pair[0]), torch.as_tensor(pair[1])], dim=-1).cpu().numpy(), cmap="gray")
+        axis.set_title(f"sum {int(total)}", fontsize=10)
+    figure.tight_layout()
+    return _save(figure, path)
+
+
 def sum_distribution(sums, path=None):
     """How often each sum 0..18 occurs, against the triangle expected when both are uniform."""
     counts = torch.bincount(torch.as_tensor(sums), minlength=19)

@@ -21,6 +21,7 @@ from .recipes import TrainConfig, augment_batch, make_optimizer
 from .training import fit
 
 SUMS = 19
+EPOCHS = 8  # what lets both heads train within notebook 8's 10 minutes on 2 CPU cores
 _PAIR_SUM = (torch.arange(10)[:, None] + torch.arange(10)[None, :]).flatten()  # a + b for the 100 (a, b) pairs
 _SUM_MASK = _PAIR_SUM[None, :] == torch.arange(SUMS)[:, None]  # [19, 100]: which pairs give each sum
 
@@ -106,14 +107,24 @@ def disjoint_pairs(count, seed):
     return order[: count // 2 * 2].view(-1, 2)
 
 
-def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None):
+def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None, validation=0):
     """Train and test ``SumPairLoader``s: the training images paired by ``seed`` (30,000 pairs of
-    full MNIST), the test images by a fixed seed (5,000 pairs, the same for every run)."""
-    train, test = load_mnist(source, train=True), load_mnist(source, train=False)
-    train_images, train_labels = train.data[:train_limit], train.targets[:train_limit]
+    full MNIST), the test images by a fixed seed (5,000 pairs, the same for every run). With
+    ``validation=N`` the last N training images make the held-out pairs instead, never trained on."""
+    train = load_mnist(source, train=True)
+    if validation:
+        if not 0 < validation < len(train.data):
+            raise ValueError(f"validation must hold 1..{len(train.data) - 1} images, got {validation}")
+        held_images, held_labels = train.data[-validation:], train.targets[-validation:]
+        train_images, train_labels = train.data[:-validation], train.targets[:-validation]
+    else:
+        test = load_mnist(source, train=False)
+        held_images, held_labels, train_images, train_labels = test.data, test.targets, train.data, train.targets
+    train_images, train_labels = train_images[:train_limit], train_labels[:train_limit]
+    held_pairs = disjoint_pairs(len(held_images), TEST_PAIRS_SEED)
     return (
         SumPairLoader(train_images, train_labels, disjoint_pairs(len(train_images), seed), batch_size, seed, True, device),
-        SumPairLoader(test.data, test.targets, disjoint_pairs(len(test.data), TEST_PAIRS_SEED), batch_size, seed, False, device),
+        SumPairLoader(held_images, held_labels, held_pairs, batch_size, seed, False, device),
     )  # fmt: skip
 
 
@@ -128,26 +139,56 @@ def read_digits(cnn, images, device="cpu", batch_size=1000):
     return torch.cat(predictions)
 
 
-def train_sums_only(head="exact", progress=True, log=print, **settings):
+def digit_names(confusion):
+    """The one-to-one naming of the CNN's 10 outputs that agrees most often with the true digits.
+
+    ``confusion[d, k]`` counts the images of digit ``d`` read as output ``k``. Under the exact sum,
+    output k must mean digit k (the arithmetic uses k); an MLP adder lets the CNN choose its own
+    names, so its digits are read through this naming. Returns ``names``: output k stands for digit
+    ``names[k]``. Exact: dynamic programming over the sets of digits already named (2^10 of them).
+    """
+    count = len(confusion)
+    best = {0: (0, ())}  # digits named so far, as a bit mask -> (agreements, the digit of each output so far)
+    for output in range(count):
+        step = {}
+        for named, (agreements, names) in best.items():
+            for digit in range(count):
+                if not named >> digit & 1:
+                    candidate = (agreements + int(confusion[digit, output]), (*names, digit))
+                    key = named | 1 << digit
+                    if key not in step or candidate[0] > step[key][0]:
+                        step[key] = candidate
+        best = step
+    return torch.tensor(best[(1 << count) - 1][1])
+
+
+def train_sums_only(head="exact", progress=True, log=print, model=None, **settings):
     """Train a ``SumsOnlyModel`` on sum labels only; return ``(model, history)``.
 
     The optimizer, schedule, augmentation and weight decay are the improved recipe's (notebook 6),
-    ``settings`` override any ``TrainConfig`` field (``epochs``, ``seed``, ``data_root``, ...). The
-    history's test ``acc1`` is the CNN's digit accuracy on the first image of each test pair, ``acc2``
-    the sum accuracy. Saves a checkpoint only where ``checkpoint=`` says.
+    trained for ``EPOCHS`` epochs; ``settings`` override any ``TrainConfig`` field (``epochs``, ``seed``,
+    ``data_root``, ``validation``, ...). The history's test ``acc1`` is the CNN's digit accuracy on the
+    first image of each test pair, ``acc2`` the sum accuracy. Saves a checkpoint only where
+    ``checkpoint=`` says. ``model`` trains your own module instead, one that takes ``(pair, unused)``
+    and returns ``(first digit's log-probabilities, sum scores)`` as ``SumsOnlyModel`` does.
     """
-    config = TrainConfig.for_recipe("improved", **settings)
+    config = TrainConfig.for_recipe("improved", **{"epochs": EPOCHS, **settings})
     config.checkpoint = settings.get("checkpoint")  # never over the improved recipe's own checkpoint
     device = choose_device(config.device)
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")
     torch.manual_seed(config.seed)
-    model = SumsOnlyModel(head, config.dropout).to(device)
-    train_loader, test_loader = sum_pair_loaders(source, config.batch_size, config.seed, device, config.train_limit)
+    name = head if model is None else type(model).__name__
+    model = (SumsOnlyModel(head, config.dropout) if model is None else model).to(device)
+    train_loader, test_loader = sum_pair_loaders(
+        source, config.batch_size, config.seed, device, config.train_limit, config.validation
+    )
+    if config.validation:
+        log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
     optimizer, scheduler = make_optimizer(model, config, len(train_loader))
     history = fit(
         model, optimizer, train_loader, test_loader, config.epochs, device,
         scheduler=scheduler, augment=augment_pair if config.augment else None, checkpoint_path=config.checkpoint,
-        config={**asdict(config), "head": head}, progress=progress, log=log, loss_fn=sum_loss,
+        config={**asdict(config), "head": name}, progress=progress, log=log, loss_fn=sum_loss,
     )  # fmt: skip
     return model, history

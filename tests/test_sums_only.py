@@ -3,7 +3,17 @@
 import pytest
 import torch
 
-from mnist_adder_utils.sums_only import SumPairLoader, SumsOnlyModel, disjoint_pairs, exact_sum, sum_loss
+from mnist_adder_utils.analysis import confusion_matrix
+from mnist_adder_utils.data import load_mnist
+from mnist_adder_utils.sums_only import (
+    SumPairLoader,
+    SumsOnlyModel,
+    digit_names,
+    disjoint_pairs,
+    exact_sum,
+    sum_loss,
+    sum_pair_loaders,
+)
 
 
 def random_log_probs(count, generator):
@@ -66,3 +76,23 @@ def test_the_loader_gives_pairs_and_their_sums_only_as_labels():
 def test_an_unknown_head_is_refused_in_one_line():
     with pytest.raises(ValueError, match="unknown head 'sum'"):
         SumsOnlyModel("sum")
+
+
+def test_digit_names_recover_a_cnn_that_calls_each_digit_by_another_name():
+    generator = torch.Generator().manual_seed(0)
+    digits = torch.randint(0, 10, (2000,), generator=generator)
+    names = torch.randperm(10, generator=generator)  # output k stands for digit names[k]
+    outputs = torch.argsort(names)[digits]
+    noisy = torch.rand(2000, generator=generator) < 0.2
+    outputs[noisy] = torch.randint(0, 10, (int(noisy.sum()),), generator=generator)  # 20% misread at random
+    assert torch.equal(digit_names(confusion_matrix(digits, outputs, 10)), names)
+    assert torch.equal(digit_names(torch.eye(10, dtype=torch.long)), torch.arange(10))
+
+
+def test_a_validation_split_pairs_the_last_training_images_and_trains_on_the_rest(mnist_source):
+    training_images = load_mnist(mnist_source, train=True).data
+    train, held = sum_pair_loaders(mnist_source, validation=1000)
+    assert torch.equal(held.images, training_images[-1000:]) and torch.equal(train.images, training_images[:-1000])
+    assert len(held.pairs) == 500 and len(torch.unique(held.pairs)) == 1000
+    with pytest.raises(ValueError, match=r"validation must hold 1\.\."):
+        sum_pair_loaders(mnist_source, validation=len(training_images))
