@@ -53,23 +53,27 @@ class TensorPairLoader:
             yield image, number_onehot, digit, digit + number
 
 
+def held_out_split(source, validation=0):
+    """``(train_images, train_labels, held_images, held_labels)`` of MNIST from ``source``: the test set
+    held out, or with ``validation=N`` the last N training images instead (never trained on): the
+    split to choose settings by, leaving the test set for the final figures."""
+    train = load_mnist(source, train=True)
+    if not validation:
+        test = load_mnist(source, train=False)
+        return train.data, train.targets, test.data, test.targets
+    if not 0 < validation < len(train.data):
+        raise ValueError(f"validation must hold 1..{len(train.data) - 1} images, got {validation}")
+    return train.data[:-validation], train.targets[:-validation], train.data[-validation:], train.targets[-validation:]
+
+
 def fast_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None, validation=0):
     """Train and held-out ``TensorPairLoader``s over MNIST from ``source`` (a ``MnistSource``).
 
     The held-out pairs are the test set's, those of ``conventional_loaders``: both pipelines score
     the same pairs. With ``validation=N``, the last N training images are held out instead (each
-    with a fixed number) and never trained on: the split to choose settings by, leaving the test
-    set for the final figures.
+    with a fixed number; see ``held_out_split``).
     """
-    train = load_mnist(source, train=True)
-    if validation:
-        if not 0 < validation < len(train.data):
-            raise ValueError(f"validation must hold 1..{len(train.data) - 1} images, got {validation}")
-        held_images, held_labels = train.data[-validation:], train.targets[-validation:]
-        train_images, train_labels = train.data[:-validation], train.targets[:-validation]
-    else:
-        test = load_mnist(source, train=False)
-        held_images, held_labels, train_images, train_labels = test.data, test.targets, train.data, train.targets
+    train_images, train_labels, held_images, held_labels = held_out_split(source, validation)
     train_images, train_labels = train_images[:train_limit], train_labels[:train_limit]
     return (
         TensorPairLoader(train_images, train_labels, batch_size, seed, shuffle=True, device=device),

@@ -13,9 +13,9 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, find_mnist, load_mnist
+from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, find_mnist
 from .device import choose_device, describe_device
-from .fast_loader import TensorPairLoader
+from .fast_loader import TensorPairLoader, held_out_split
 from .model import MNISt, adder_mlp
 from .recipes import TrainConfig, augment_batch, make_optimizer
 from .training import fit
@@ -111,15 +111,7 @@ def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=N
     """Train and test ``SumPairLoader``s: the training images paired by ``seed`` (30,000 pairs of
     full MNIST), the test images by a fixed seed (5,000 pairs, the same for every run). With
     ``validation=N`` the last N training images make the held-out pairs instead, never trained on."""
-    train = load_mnist(source, train=True)
-    if validation:
-        if not 0 < validation < len(train.data):
-            raise ValueError(f"validation must hold 1..{len(train.data) - 1} images, got {validation}")
-        held_images, held_labels = train.data[-validation:], train.targets[-validation:]
-        train_images, train_labels = train.data[:-validation], train.targets[:-validation]
-    else:
-        test = load_mnist(source, train=False)
-        held_images, held_labels, train_images, train_labels = test.data, test.targets, train.data, train.targets
+    train_images, train_labels, held_images, held_labels = held_out_split(source, validation)
     train_images, train_labels = train_images[:train_limit], train_labels[:train_limit]
     held_pairs = disjoint_pairs(len(held_images), TEST_PAIRS_SEED)
     return (
