@@ -157,7 +157,7 @@ def digit_names(confusion):
 def train_sums_only(head="exact", progress=True, log=print, model=None, **settings):
     """Train a ``SumsOnlyModel`` on sum labels only; return ``(model, history)``.
 
-    The optimizer, schedule, augmentation and weight decay are the improved recipe's (notebook 6),
+    The optimizer, schedule, augmentation, weight decay and dropout are the improved recipe's (notebook 6),
     trained for ``EPOCHS`` epochs; ``settings`` override any ``TrainConfig`` field (``epochs``, ``seed``,
     ``data_root``, ``validation``, ...). The history's test ``acc1`` is the CNN's digit accuracy on the
     first image of each test pair, ``acc2`` the sum accuracy. Saves a checkpoint only where
