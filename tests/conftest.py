@@ -2,6 +2,8 @@ import os
 from pathlib import Path
 
 import pytest
+import torch
+from torch.utils._python_dispatch import TorchDispatchMode
 
 from mnist_adder_utils.data import DATA_ENV_VAR, MnistSource, _unpack_sample, check_mnist_files
 
@@ -27,3 +29,24 @@ def offline_home(tmp_path, monkeypatch):
     monkeypatch.setattr("mnist_adder_utils.data._try_download", lambda root: "URLError: no internet")
     monkeypatch.setattr("mnist_adder_utils.data._warned", set())
     return tmp_path
+
+
+class RecordDtypes(TorchDispatchMode):
+    """Notes the dtype of every tensor any PyTorch operation produces."""
+
+    def __init__(self):
+        super().__init__()
+        self.dtypes = set()
+
+    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
+        result = func(*args, **(kwargs or {}))
+        for value in torch.utils._pytree.tree_leaves(result):
+            if isinstance(value, torch.Tensor):
+                self.dtypes.add(value.dtype)
+        return result
+
+
+@pytest.fixture
+def dtype_recorder():
+    """``with dtype_recorder as recorded:`` notes in ``recorded.dtypes`` the dtype of every tensor made inside."""
+    return RecordDtypes()

@@ -3,7 +3,6 @@ from pathlib import Path
 import pytest
 import torch
 import torch.nn.functional as F
-from torch.utils._python_dispatch import TorchDispatchMode
 
 from mnist_adder_utils.data import _unpack_sample
 from mnist_adder_utils.fast_loader import fast_loaders
@@ -139,23 +138,8 @@ def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
-class RecordDtypes(TorchDispatchMode):
-    """Notes the dtype of every tensor any PyTorch operation produces."""
-
-    def __init__(self):
-        super().__init__()
-        self.dtypes = set()
-
-    def __torch_dispatch__(self, func, types, args=(), kwargs=None):
-        result = func(*args, **(kwargs or {}))
-        for value in torch.utils._pytree.tree_leaves(result):
-            if isinstance(value, torch.Tensor):
-                self.dtypes.add(value.dtype)
-        return result
-
-
 @pytest.mark.parametrize("recipe", ["original", "improved"])
-def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, recipe):
+def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, recipe, dtype_recorder):
     config = TrainConfig.for_recipe(recipe, epochs=1)
     train_loader, test_loader = fast_loaders(mnist_source, 128, seed=1, train_limit=256)
     test_loader.images, test_loader.labels, test_loader.numbers = (
@@ -164,7 +148,7 @@ def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, re
     model = MNISTadder(config.dropout, config.dropout)
     optimizer, scheduler = make_optimizer(model, config, len(train_loader))
     augment = augment_batch if config.augment else None
-    with RecordDtypes() as recorded:
+    with dtype_recorder as recorded:
         fit(model, optimizer, train_loader, test_loader, 1, "cpu", scheduler=scheduler, augment=augment, log=lambda _: None)
     assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
 
