@@ -3,8 +3,10 @@
 import pytest
 import torch
 
+from mnist_adder_utils import sums_only
 from mnist_adder_utils.analysis import confusion_matrix
 from mnist_adder_utils.data import load_mnist
+from mnist_adder_utils.places import RUNS_ENV_VAR
 from mnist_adder_utils.sums_only import (
     SumPairLoader,
     SumsOnlyModel,
@@ -13,6 +15,7 @@ from mnist_adder_utils.sums_only import (
     exact_sum,
     sum_loss,
     sum_pair_loaders,
+    train_sums_only,
 )
 
 
@@ -96,3 +99,16 @@ def test_a_validation_split_pairs_the_last_training_images_and_trains_on_the_res
     assert len(held.pairs) == 500 and len(torch.unique(held.pairs)) == 1000
     with pytest.raises(ValueError, match=r"validation must hold 1\.\."):
         sum_pair_loaders(mnist_source, validation=len(training_images))
+
+
+@pytest.mark.parametrize("head", ["exact", "mlp"])
+def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_asked(
+    head, mnist_source, tmp_path, monkeypatch, dtype_recorder
+):
+    monkeypatch.setenv(RUNS_ENV_VAR, str(tmp_path))  # where a default checkpoint would land
+    with dtype_recorder as recorded:  # Apple GPUs (MPS) have no float64
+        model, history = train_sums_only(head, epochs=1, train_limit=512, data_root=str(mnist_source.root),
+                                         progress=False, log=lambda line: None)  # fmt: skip
+    assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
+    assert {layer.p for layer in model.modules() if isinstance(layer, torch.nn.Dropout)} == {sums_only.DROPOUT}
+    assert len(history["test"]["acc2"]) == 1 and not list(tmp_path.rglob("*.pt"))
