@@ -90,7 +90,7 @@ case "$command" in
     exec "$PY" -m mnist_adder_utils train "$@" ;;
   test)
     setup
-    # The training notebooks (4 and 6) train 3 epochs here: every cell runs and is compared, and each training run must clear
+    # The training notebooks (4, 6 and 8) train 3 epochs here: every cell runs and is compared, and each training run must clear
     # its quick-run bar; test-full trains the recipes in full and checks the full-run bars.
     export MNIST_ADDER_EPOCHS="${MNIST_ADDER_EPOCHS:-3}"
     strict_tests "$@"

@@ -28,8 +28,8 @@ def cells(path):
     return json.loads(path.read_text())["cells"]
 
 
-def test_the_series_is_numbered_one_to_seven():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07"]
+def test_the_series_is_numbered_one_to_eight():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -158,6 +158,12 @@ def test_each_training_lesson_has_an_exercise_that_trains_the_readers_own_varian
     _, solutions = exercise_cells(path)
     sources = ["".join(c["source"]) for c in solutions]
     assert any("experiment(" in s and ("model=" in s or "loss_fn=" in s) for s in sources)
+
+
+def test_the_sums_only_lesson_has_an_exercise_that_trains_the_readers_own_model():
+    (path,) = [p for p in NOTEBOOKS if p.name.startswith("08")]
+    _, solutions = exercise_cells(path)
+    assert any("train_sums_only(model=" in "".join(c["source"]) for c in solutions)
 
 
 def test_uploads_are_read_in_the_formats_of_ipywidgets_7_and_8():
