@@ -19,11 +19,11 @@ depend on the CPU type (rounding differs), so the results file says which machin
 
 import argparse
 import json
-import statistics
 import tempfile
 from pathlib import Path
 
 import torch
+from runs_file import append_run, load_runs, spread, validation_score
 
 from mnist_adder_utils.device import cpu_name
 from mnist_adder_utils.recipes import TrainConfig, train
@@ -51,8 +51,7 @@ def run(name, recipe, overrides, seed, validation, data_root, done, out):
               "cpu": cpu_name(), "torch": torch.__version__,
               "epochs": config.epochs, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
               "train_seconds": round(sum(history["epoch_seconds"]), 1)}  # fmt: skip
-    with open(out, "a") as f:
-        f.write(json.dumps(result) + "\n")
+    append_run(out, result)
     print(f"{name:<22} seed {seed} {'validation' if validation else 'test':>10}: "
           f"digit {result['digit']:.2f}%  sum {result['sum']:.2f}%  ({result['train_seconds']:.0f} s)", flush=True)  # fmt: skip
     done[key] = result
@@ -62,8 +61,7 @@ def run(name, recipe, overrides, seed, validation, data_root, done, out):
 def summary(name, results):
     line = f"| {name} | {results[0]['epochs']} |"
     for key in ("digit", "sum"):
-        values = [r[key] for r in results]
-        line += f" {statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}% (worst {min(values):.2f}%) |"
+        line += f" {spread([r[key] for r in results])} |"
     return line + " " + ", ".join(f"{r['digit']:.2f}/{r['sum']:.2f}" for r in results) + " |"
 
 
@@ -72,14 +70,12 @@ def main():
     parser.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("seeds_results.jsonl")), help="results, one run a line")
     args = parser.parse_args()
-    done = {}
-    if Path(args.out).is_file():
-        done = {r["key"]: r for r in map(json.loads, Path(args.out).read_text().splitlines())}
+    done = load_runs(args.out)
 
     scores = {}
     for name, overrides in CANDIDATES.items():
         results = [run(name, "improved", overrides, seed, VALIDATION, args.data_root, done, args.out) for seed in CHOICE_SEEDS]
-        scores[name] = statistics.mean((r["digit"] + r["sum"]) / 2 for r in results)
+        scores[name] = validation_score(results)
     winner = max(CANDIDATES, key=lambda name: (scores[name], -CANDIDATES[name]["epochs"]))
     print(f"validation: {', '.join(f'{n}: {s:.3f}%' for n, s in scores.items())} -> {winner}", flush=True)
 

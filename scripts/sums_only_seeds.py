@@ -12,7 +12,7 @@
    the seed), the chosen epochs, seeds 1..5, scored at the last epoch: sum accuracy on the
    5,000 fixed test pairs, and the digit accuracy of the CNN on all 10,000 test images, as read (output
    k = digit k) and through the best one-to-one naming of its outputs (``digit_names``: an MLP adder
-   lets the CNN name digits its own way).
+   ties no output to any digit).
 
 Every run is appended to --out (scripts/sums_only_results.jsonl, committed) as one JSON line as soon as
 it ends, and a rerun skips the runs already there. The figures depend on the CPU type (rounding
@@ -23,10 +23,10 @@ not win on the validation split, so the first choice stands and its test runs ar
 
 import argparse
 import json
-import statistics
 from pathlib import Path
 
 import torch
+from runs_file import append_run, load_runs, spread, validation_score
 
 from mnist_adder_utils.analysis import confusion_matrix
 from mnist_adder_utils.data import find_mnist, load_mnist
@@ -58,8 +58,7 @@ def run(head, seed, setting, validation, args, test, done):
         result["digit"] = 100 * (read == test.targets).float().mean().item()
         result["digit_named"] = 100 * (named == test.targets).float().mean().item()
     result.update(train_seconds=round(sum(history["epoch_seconds"]), 1), cpu=cpu_name(), torch=torch.__version__)
-    with open(args.out, "a") as f:
-        f.write(json.dumps(result) + "\n")
+    append_run(args.out, result)
     print(f"{head} seed {seed}, {epochs} epochs, dropout {dropout}, {'validation' if validation else 'test'}: "
           f"sum {result['sum']:.2f}%, digit {result['digit']:.2f}%, {result['train_seconds']:.0f} s", flush=True)  # fmt: skip
     done[key] = result
@@ -71,14 +70,13 @@ def main():
     parser.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("sums_only_results.jsonl")), help="results, one run a line")
     args = parser.parse_args()
-    out = Path(args.out)
-    done = {r["key"]: r for r in map(json.loads, out.read_text().splitlines())} if out.is_file() else {}
+    done = load_runs(args.out)
     test = load_mnist(find_mnist(args.data_root), train=False)
 
     scores = []
     for setting in CANDIDATES:
         runs = [run("exact", seed, setting, VALIDATION, args, test, done) for seed in CHOICE_SEEDS]
-        scores.append(statistics.mean((r["digit"] + r["sum"]) / 2 for r in runs))
+        scores.append(validation_score(runs))
         print(f"choice: {setting}: {scores[-1]:.2f}% on validation (digit and sum averaged)", flush=True)
     best = max(range(len(CANDIDATES)), key=lambda i: (scores[i], -CANDIDATES[i]["epochs"], -i))
     chosen = CANDIDATES[best]
@@ -88,9 +86,7 @@ def main():
     for head in ("exact", "mlp"):
         results = [run(head, seed, chosen, 0, args, test, done) for seed in REPORT_SEEDS]
         for metric in ("sum", "digit", "digit_named"):
-            values = [r[metric] for r in results]
-            spread = f"{statistics.mean(values):.2f} ± {statistics.stdev(values):.2f}%"
-            print(f"| {head} | {metric} | {spread} (worst {min(values):.2f}%) |")
+            print(f"| {head} | {metric} | {spread([r[metric] for r in results])} |")
 
 
 if __name__ == "__main__":
