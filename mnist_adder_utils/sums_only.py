@@ -136,8 +136,8 @@ def digit_names(confusion):
     """The one-to-one naming of the CNN's 10 outputs that agrees most often with the true digits.
 
     ``confusion[d, k]`` counts the images of digit ``d`` read as output ``k``. Under the exact sum,
-    output k must mean digit k (the arithmetic uses k); an MLP adder lets the CNN choose its own
-    names, so its digits are read through this naming. Returns ``names``: output k stands for digit
+    output k must mean digit k (the arithmetic uses k); an MLP adder ties no output to any digit,
+    so its digits are read through the best naming. Returns ``names``: output k stands for digit
     ``names[k]``. Exact: dynamic programming over the sets of digits already named (2^10 of them).
     """
     count = len(confusion)
