@@ -36,7 +36,7 @@ class TensorPairLoader:
         return {"generator": self.generator.get_state()}
 
     def load_state_dict(self, state):
-        self.generator.set_state(state["generator"])
+        self.generator.set_state(state["generator"].cpu())  # a CPU generator takes a CPU state only
 
     def __iter__(self):
         count = len(self.images)

@@ -4,7 +4,6 @@ import contextlib
 import copy
 import math
 from dataclasses import asdict, dataclass
-from pathlib import Path
 
 import torch
 import torch.nn.functional as F
@@ -14,7 +13,7 @@ from .device import choose_device, describe_device
 from .fast_loader import fast_loaders
 from .model import DROPOUT, MNISTadder
 from .places import checkpoint_path, shown
-from .training import CheckpointError, check_checkpoint_writable, fit, load_checkpoint, total_loss
+from .training import RESUME_KEYS, CheckpointError, check_checkpoint_writable, fit, load_checkpoint, total_loss
 
 # What each recipe changes; anything not named takes TrainConfig's defaults.
 RECIPES = {
@@ -25,6 +24,12 @@ MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2
 MOMENTUM_SWING = 0.05  # the one-cycle schedule moves momentum this far either side of config.momentum
 RECIPE_NOTEBOOKS = {"original": 4, "improved": 6}  # where each recipe is trained
+# A resumed run must share these settings with its checkpoint, or it would mix two runs in one (a one-cycle
+# schedule also fixes its epochs: the rate's curve is laid out over them).
+RESUME_MUST_MATCH = ("recipe", "batch_size", "lr", "momentum", "weight_decay", "schedule", "augment", "dropout",
+                     "seed", "train_limit", "validation")  # fmt: skip
+# Apple GPUs (MPS) lack grid_sample's "border" padding before torch 2.13; augment_batch samples another way there
+NO_BORDER_PADDING_DEVICES = {"mps"}
 
 
 @dataclass
@@ -44,6 +49,12 @@ class TrainConfig:
     train_limit: int | None = None  # train on the first N images only (quick runs)
     validation: int = 0  # hold out the last N training images and test on them, not on the test set
     checkpoint: str | None = None  # None: runs/RECIPE/checkpoint.pt in the runs folder (places.runs_dir)
+
+    def __post_init__(self):
+        # paths as text: a checkpoint stores this config, and holds plain values only (see load_checkpoint)
+        for name in ("data_root", "checkpoint"):
+            if getattr(self, name) is not None:
+                setattr(self, name, str(getattr(self, name)))
 
     @classmethod
     def for_recipe(cls, recipe="original", **overrides):
@@ -68,8 +79,21 @@ def augment_batch(image):
     cos, sin = torch.cos(angle), torch.sin(angle)
     theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
     grid = F.affine_grid(theta, list(image.shape), align_corners=False)
-    # "border" repeats the edge pixels, which are background, so no gray frame appears
-    return F.grid_sample(image, grid, padding_mode="border", align_corners=False)
+    return sample_with_border_padding(image, grid)
+
+
+def sample_with_border_padding(image, grid):
+    """``grid_sample`` that repeats the edge pixels (background) beyond the image, so no gray frame appears.
+
+    Where "border" padding is missing (Apple GPUs before torch 2.13), the grid is clamped to the outer
+    pixel centres instead and padded with zeros: bilinear sampling then reads only pixels inside the
+    image, which gives the same values up to float rounding.
+    """
+    if image.device.type not in NO_BORDER_PADDING_DEVICES:
+        return F.grid_sample(image, grid, padding_mode="border", align_corners=False)
+    height, width = image.shape[-2:]
+    edge = torch.tensor([1 - 1 / width, 1 - 1 / height], device=grid.device)  # (x, y) of the outer pixel centres
+    return F.grid_sample(image, grid.clamp(-edge, edge), padding_mode="zeros", align_corners=False)
 
 
 def make_optimizer(model, config, steps_per_epoch):
@@ -102,6 +126,8 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     device = choose_device(config.device)
     if config.checkpoint is not None:
         check_checkpoint_writable(config.checkpoint)  # before loading data or training anything
+    # on the CPU: the weights move to the device as they load, the random states stay where PyTorch wants them
+    resume_from = resumable_checkpoint(config) if resume else None
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")
     torch.manual_seed(config.seed)
@@ -112,7 +138,6 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     if config.validation:
         log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
     optimizer, scheduler = make_optimizer(model, config, len(train_loader))
-    resume_from = load_checkpoint(config.checkpoint, map_location=device) if resume else None
     history = fit(
         model, optimizer, train_loader, test_loader, config.epochs, device,
         scheduler=scheduler, augment=augment_batch if config.augment else None,
@@ -120,6 +145,42 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
         progress=progress, log=log, loss_fn=loss_fn,
     )  # fmt: skip
     return model, history
+
+
+def resumable_checkpoint(config):
+    """``config.checkpoint``, loaded, if training can go on from it as ``config`` asks; else a one-line
+    ``CheckpointError`` saying what differs (nothing is trained or written)."""
+    if config.checkpoint is None:
+        raise CheckpointError("nothing to resume: this run keeps no checkpoint")
+    path = shown(config.checkpoint)
+    state = load_checkpoint(config.checkpoint)
+    missing = [key for key in RESUME_KEYS if state.get(key) is None]
+    if missing:
+        raise CheckpointError(
+            f"cannot resume {path}: it holds no {' or '.join(missing)} (weights alone can be evaluated, not "
+            "trained on); train a new run with another --checkpoint"
+        )
+    trained = state["config"]
+    if state["epoch"] >= config.epochs:
+        longer = (
+            "its one-cycle schedule has ended, so train a new run with more --epochs and another --checkpoint"
+            if trained.get("schedule") == "onecycle"
+            else f"to train longer, resume with more epochs (e.g. --epochs {state['epoch'] + 10})"
+        )
+        raise CheckpointError(
+            f"{path} has finished {state['epoch']} epochs, {config.epochs} were asked for: nothing to resume; {longer}"
+        )
+    must_match = RESUME_MUST_MATCH + (("epochs",) if trained.get("schedule") == "onecycle" else ())
+    for setting in must_match:
+        asked = getattr(config, setting)
+        if setting in trained and trained[setting] != asked:
+            flag = "--" + setting.replace("_", "-")
+            why = " (its one-cycle schedule is laid out over them)" if setting == "epochs" else ""
+            raise CheckpointError(
+                f"cannot resume {path} with {flag} {asked}: it was trained with {flag} {trained[setting]}{why}; "
+                "resume with the same settings, or train a new run with another --checkpoint"
+            )
+    return state
 
 
 def experiment(recipe="original", model=None, loss_fn=total_loss, data_root=None, **overrides):
@@ -136,8 +197,8 @@ def experiment(recipe="original", model=None, loss_fn=total_loss, data_root=None
 
 def load_trained_model(checkpoint, device="cpu"):
     """The model in a checkpoint, in eval mode, and the checkpoint itself."""
-    state = load_checkpoint(Path(checkpoint), map_location=device)
-    model = MNISTadder().to(device)
+    state = load_checkpoint(checkpoint)  # on the CPU; the weights move to the device below
+    model = MNISTadder()
     try:
         model.load_state_dict(state["model"])
     except (RuntimeError, TypeError, AttributeError):
@@ -147,7 +208,7 @@ def load_trained_model(checkpoint, device="cpu"):
             f"{len(expected)} tensors missing, {len(found - expected)} unknown ones, or shapes that differ): "
             "expected a checkpoint written by this package's train"
         ) from None
-    return model.eval(), state
+    return model.to(device).eval(), state
 
 
 def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, momentum=0.9):

@@ -3,6 +3,8 @@
 import contextlib
 import math
 import os
+import pickle
+import re
 import shutil
 import time
 from pathlib import Path
@@ -17,6 +19,8 @@ STAT_KEYS = ("loss1", "loss2", "total", "acc1", "acc2")
 # Jupyter, sends a few widget messages.
 REFRESHES_PER_EPOCH = 10
 DIVERGED = "the run diverged, the last good checkpoint is kept (try a smaller learning rate)"
+CHECKPOINT_KEYS = ("model", "history", "epoch")  # what every use of a checkpoint reads
+RESUME_KEYS = ("optimizer", "train_loader", "rng", "config")  # and what resuming reads besides
 
 
 class NonFiniteLossError(RuntimeError):
@@ -132,17 +136,34 @@ def save_checkpoint(path, **state):
         ) from None
 
 
-def load_checkpoint(path, map_location="cpu"):
-    """Read a checkpoint written by ``fit``; a clear ``CheckpointError`` if it is not one."""
+def load_checkpoint(path):
+    """Read a checkpoint written by ``fit``, its tensors on the CPU; a one-line ``CheckpointError`` if it
+    is not one. Only tensors and plain values are read (``weights_only``): a file that carries other
+    pickled Python objects, which could run code as they load, is refused.
+
+    The caller moves what it needs to its device (``load_state_dict`` copies onto the model's).
+    """
     path = Path(path)
     if not path.is_file():
         raise CheckpointError(f"no checkpoint at {path}: train first (python -m mnist_adder_utils train)")
     try:
-        state = torch.load(path, map_location=map_location, weights_only=False)
+        state = torch.load(path, map_location="cpu", weights_only=True)
+    except pickle.UnpicklingError as error:
+        named = re.search(r"GLOBAL ([\w.]+)", str(error))  # a Python object the safe loader would not make
+        if named is None:
+            raise CheckpointError(f"{path} could not be read as a checkpoint (not a file torch.save wrote)") from None
+        raise CheckpointError(
+            f"{path} was refused: it carries a pickled Python object ({named.group(1)}), which could run code as "
+            "it loads; expected a checkpoint written by this package's train (tensors and plain values only)"
+        ) from None
     except Exception as error:
         raise CheckpointError(f"{path} could not be read as a checkpoint ({type(error).__name__})") from None
-    if not isinstance(state, dict) or "model" not in state or "history" not in state:
-        raise CheckpointError(f"{path} is not an mnist-adder checkpoint (no model weights and history in it)")
+    missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
+    if missing:
+        raise CheckpointError(
+            f"{path} is not an mnist-adder checkpoint (no {' or '.join(missing)} in it): "
+            "expected a checkpoint written by this package's train"
+        )
     return state
 
 
@@ -154,9 +175,10 @@ def _rng_states():
 
 
 def _restore_rng_states(states):
-    torch.set_rng_state(states["torch"])
+    # PyTorch takes random states as CPU byte tensors only, whatever device they were mapped to
+    torch.set_rng_state(states["torch"].cpu())
     if "cuda" in states and torch.cuda.is_available():
-        torch.cuda.set_rng_state_all(states["cuda"])
+        torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
 def fit(model, optimizer, train_loader, test_loader, epochs, device, *, scheduler=None, augment=None,

@@ -166,3 +166,67 @@ def test_the_command_line_and_the_notebooks_share_one_runs_folder(monkeypatch):
     from_root = checkpoint_path("original").resolve()
     monkeypatch.chdir(repo / "notebooks")
     assert checkpoint_path("original").resolve() == from_root == repo / "runs" / "original" / "checkpoint.pt"
+
+
+@pytest.fixture(scope="module")
+def trained_run(tmp_path_factory, mnist_source):
+    """A real 1-epoch run of the original recipe: its checkpoint, and the arguments that trained it (less --epochs)."""
+    path = tmp_path_factory.mktemp("trained") / "run.pt"
+    args = ["train", "--train-limit", "256", "--checkpoint", str(path), "--no-progress", "--data-root", str(mnist_source.root)]
+    assert main([*args, "--epochs", "1"]) == 0
+    return path, args
+
+
+def one_line_error(capsys, argv):
+    """The command line run in this process: its error, which must be one line on stderr with a non-zero exit."""
+    code = main(argv)
+    lines = capsys.readouterr().err.strip().splitlines()
+    assert code != 0 and len(lines) == 1, lines
+    return lines[0]
+
+
+@pytest.mark.parametrize(
+    ("more_args", "fragments"),
+    [
+        (["--recipe", "improved"], ["cannot resume", "with --recipe improved", "trained with --recipe original"]),
+        (["--batch-size", "64"], ["with --batch-size 64", "trained with --batch-size 128"]),
+        (["--train-limit", "512"], ["with --train-limit 512", "trained with --train-limit 256"]),
+        (["--epochs", "1"], ["has finished 1 epochs", "nothing to resume", "resume with more epochs (e.g. --epochs 11)"]),
+    ],
+)
+def test_resuming_with_other_settings_or_a_finished_run_is_refused_in_one_line(trained_run, capsys, more_args, fragments):
+    path, args = trained_run
+    before = path.read_bytes()
+    line = one_line_error(capsys, [*args, "--resume", "--epochs", "2", *more_args])  # the last of a flag given twice counts
+    assert all(fragment in line for fragment in fragments), line
+    assert path.read_bytes() == before  # nothing trained, nothing written over
+
+
+def test_checkpoints_missing_what_a_command_reads_are_refused_in_one_line(trained_run, tmp_path, capsys):
+    path, args = trained_run
+    state = torch.load(path, weights_only=True)
+    no_epoch, weights_only = tmp_path / "no_epoch.pt", tmp_path / "weights.pt"
+    torch.save({key: value for key, value in state.items() if key != "epoch"}, no_epoch)
+    torch.save({key: state[key] for key in ("model", "history", "epoch")}, weights_only)
+    line = one_line_error(capsys, ["evaluate", str(no_epoch), "--data-root", args[-1]])
+    assert "no epoch in it" in line and "expected a checkpoint written by this package's train" in line
+    before = weights_only.read_bytes()
+    resume = [*args[: args.index("--checkpoint")], "--checkpoint", str(weights_only), "--no-progress", "--data-root", args[-1]]
+    line = one_line_error(capsys, [*resume, "--resume", "--epochs", "2"])
+    assert "cannot resume" in line and "holds no optimizer or train_loader or rng or config" in line
+    assert weights_only.read_bytes() == before
+
+
+def test_a_checkpoint_carrying_a_pickled_callable_is_refused_without_running_it(tmp_path, capsys):
+    ran = tmp_path / "the payload ran"
+
+    class Payload:
+        def __reduce__(self):
+            return (os.mkdir, (ran,))  # what unpickling would call
+
+    evil = tmp_path / "classmate.pt"
+    torch.save({"model": MNISTadder().state_dict(), "history": {}, "epoch": 1, "note": Payload()}, evil)
+    for argv in (["evaluate", str(evil)], ["predict", str(evil), "--index", "0", "--number", "3"]):
+        line = one_line_error(capsys, argv)
+        assert "was refused: it carries a pickled Python object (posix.mkdir)" in line or os.name != "posix", line
+        assert not ran.exists()

@@ -1,3 +1,4 @@
+import warnings
 from pathlib import Path
 
 import pytest
@@ -221,3 +222,61 @@ def test_an_experiment_trains_briefly_and_writes_no_checkpoint(mnist_source, tmp
     history = experiment(data_root=str(mnist_source.root), train_limit=1024, seed=3)
     assert len(history["test"]["acc1"]) == 1 and history["test"]["acc1"][-1] > 20
     assert not (tmp_path / "runs").exists()
+
+
+def test_resuming_on_a_gpu_restores_the_random_states_and_moves_the_saved_tensors_there(mnist_source, tmp_path, monkeypatch):
+    # The meta device stands in for a GPU: its tensors have a device but no data, so the epochs themselves are
+    # replaced by a stub; what is checked is what resuming does before them. PyTorch takes random states as CPU
+    # tensors only: mapped onto the GPU with the weights, they crash every resume there.
+    import mnist_adder_utils.recipes as recipes
+    import mnist_adder_utils.training as training
+
+    checkpoint, data_root = str(tmp_path / "c.pt"), str(mnist_source.root)
+    config = TrainConfig.for_recipe(epochs=1, train_limit=256, checkpoint=checkpoint, data_root=data_root)
+    train(config, progress=False, log=lambda _: None)
+    saved = torch.load(tmp_path / "c.pt", weights_only=True)
+    seen = {}
+
+    def epoch_on_the_gpu(model, loader, device, optimizer=None, *args, **kwargs):
+        if optimizer is not None and not seen:
+            momentum = [value for state in optimizer.state.values() for value in state.values() if torch.is_tensor(value)]
+            seen.update(rng=torch.get_rng_state(), loader=loader.generator.get_state(),
+                        devices={tensor.device.type for tensor in [*model.parameters(), *momentum]})  # fmt: skip
+        return dict.fromkeys(("loss1", "loss2", "total", "acc1", "acc2"), 1.0)
+
+    monkeypatch.setattr(recipes, "choose_device", lambda _: torch.device("meta"))
+    monkeypatch.setattr(training, "run_epoch", epoch_on_the_gpu)
+    config.epochs = 2
+    with warnings.catch_warnings():
+        warnings.filterwarnings("ignore", "for .*: copying from a non-meta parameter")  # no data on meta to copy into
+        train(config, resume=True, progress=False, log=lambda _: None)
+    assert torch.equal(seen["rng"], saved["rng"]["torch"])
+    assert torch.equal(seen["loader"], saved["train_loader"]["generator"])
+    assert seen["devices"] == {"meta"}  # the weights and the momentum went to the device
+
+
+def test_augmentation_on_an_apple_gpu_samples_as_border_padding_does(monkeypatch):
+    # MPS rejects grid_sample's "border" padding before torch 2.13: the CPU plays MPS here, rejecting it too
+    import mnist_adder_utils.recipes as recipes
+
+    torch.manual_seed(0)
+    image = torch.randn(16, 1, 28, 28)  # edges that are not background, so any padding shows
+    angle, shift = torch.rand(16) - 0.5, torch.rand(16, 2) * 0.3 - 0.15
+    theta = torch.stack([torch.stack([angle.cos(), -angle.sin(), shift[:, 0]], 1),
+                         torch.stack([angle.sin(), angle.cos(), shift[:, 1]], 1)], 1)  # fmt: skip
+    grid = F.affine_grid(theta, list(image.shape), align_corners=False)
+    with_border = F.grid_sample(image, grid, padding_mode="border", align_corners=False)
+    assert not torch.allclose(with_border, F.grid_sample(image, grid, padding_mode="zeros", align_corners=False))
+
+    real_grid_sample, modes = F.grid_sample, []
+
+    def grid_sample_as_on_mps(*args, padding_mode="zeros", **kwargs):
+        modes.append(padding_mode)
+        if padding_mode == "border":
+            raise NotImplementedError("grid_sampler_2d: border padding is not supported on MPS")
+        return real_grid_sample(*args, padding_mode=padding_mode, **kwargs)
+
+    monkeypatch.setattr(recipes, "NO_BORDER_PADDING_DEVICES", {"cpu"})
+    monkeypatch.setattr(F, "grid_sample", grid_sample_as_on_mps)
+    assert torch.allclose(recipes.sample_with_border_padding(image, grid), with_border, atol=1e-5)
+    assert augment_batch(image).shape == image.shape and "border" not in modes
