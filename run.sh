@@ -4,6 +4,7 @@
 #
 #   ./run.sh train [ARGS]   train the model (python -m mnist_adder_utils train ARGS)
 #   ./run.sh test           lint, unit tests, every notebook under nbval (training ones 3 epochs), the Colab-like check
+#   ./run.sh test-notebooks every notebook under nbval alone (training ones 3 epochs), e.g. on full MNIST
 #   ./run.sh test-full      lint, unit tests, every notebook under nbval with its full training runs (slow on a CPU)
 #   ./run.sh colab-check    the notebooks as Colab runs them: its package versions, a fresh runtime each
 #   ./run.sh notebooks      re-execute all notebooks in place (refreshes outputs and image/)
@@ -44,7 +45,8 @@ colab_check() {
   # Colab's versions of what the package needs (tests/colab/requirements.txt) in a second environment, and a
   # stand-in google.colab imported at start-up, as Colab does: each notebook's install cell takes its Colab
   # branch and installs this checkout (non-editable), then the notebook runs at quick settings in a fresh
-  # runtime of its own (its own runs folder), with nbval checking that every cell runs (not its outputs).
+  # runtime of its own (each pytest run has its own scratch runs folder: conftest.py), with nbval checking that
+  # every cell runs (not its outputs).
   local venv=${MNIST_ADDER_COLAB_VENV:-.venv-colab}
   local py="$venv/bin/python"
   if [ ! -x "$py" ]; then
@@ -67,19 +69,30 @@ colab_check() {
   local notebook
   for notebook in notebooks/[0-9]*.ipynb; do
     echo "== $notebook, as on Colab"
-    PYDEVD_DISABLE_FILE_VALIDATION=1 MNIST_ADDER_RUNS="$(mktemp -d)" MNIST_ADDER_IMAGE_DIR="$(mktemp -d)" \
-      MNIST_ADDER_INSTALL_FROM="$PWD" MNIST_ADDER_EPOCHS=1 MNIST_ADDER_DATA="$sample" \
+    PYDEVD_DISABLE_FILE_VALIDATION=1 MNIST_ADDER_INSTALL_FROM="$PWD" MNIST_ADDER_EPOCHS=1 MNIST_ADDER_DATA="$sample" \
       "$venv/bin/pytest" -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$notebook"
   done
 }
 
 strict_tests() {
   "$VENV/bin/ruff" check .
-  # the notebooks save figures as they run; under test they go to a scratch folder, not over image/
-  MNIST_ADDER_IMAGE_DIR="${MNIST_ADDER_IMAGE_DIR:-$(mktemp -d)}"
-  export MNIST_ADDER_IMAGE_DIR
-  "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 \
-    --nbval-sanitize-with notebooks/nbval_sanitize.cfg tests notebooks "$@"
+  # checkpoints and figures go to a scratch folder (conftest.py), outputs are sanitized (notebooks/conftest.py)
+  "$VENV/bin/pytest" --nbval --nbval-current-env --nbval-cell-timeout=1800 "$@"
+}
+
+readers_files() {
+  # what a test run must never touch: the reader's checkpoints (runs/) and the committed figures (image/)
+  find runs image -type f -exec sha256sum {} + 2>/dev/null | sort
+}
+
+leaves_readers_files_alone() {
+  local before
+  before=$(readers_files)
+  "$@"
+  if [ "$(readers_files)" != "$before" ]; then
+    echo "error: the tests changed files in runs/ or image/; they must write only to their scratch folder" >&2
+    exit 1
+  fi
 }
 
 command=${1:-}
@@ -93,12 +106,16 @@ case "$command" in
     # The training notebooks (4, 6 and 8) train 3 epochs here: every cell runs and is compared, and each training run must clear
     # its quick-run bar; test-full trains the recipes in full and checks the full-run bars.
     export MNIST_ADDER_EPOCHS="${MNIST_ADDER_EPOCHS:-3}"
-    strict_tests "$@"
-    colab_check ;;
+    leaves_readers_files_alone strict_tests tests notebooks "$@"
+    leaves_readers_files_alone colab_check ;;
+  test-notebooks)
+    setup
+    export MNIST_ADDER_EPOCHS="${MNIST_ADDER_EPOCHS:-3}"
+    leaves_readers_files_alone strict_tests notebooks "$@" ;;
   test-full)
     setup
     unset MNIST_ADDER_EPOCHS
-    strict_tests "$@" ;;
+    leaves_readers_files_alone strict_tests tests notebooks "$@" ;;
   colab-check)
     setup
     colab_check ;;
@@ -115,6 +132,6 @@ case "$command" in
     setup
     exec "$VENV/bin/jupyter" lab notebooks ;;
   *)
-    sed -n '5,11p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac

@@ -126,7 +126,7 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     device = choose_device(config.device)
     if config.checkpoint is not None:
         check_checkpoint_writable(config.checkpoint)  # before loading data or training anything
-    # on the CPU: the weights move to the device as they load, the random states stay where PyTorch wants them
+    # read and checked before any data is loaded: a resume that cannot go on stops here, with nothing written
     resume_from = resumable_checkpoint(config) if resume else None
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")

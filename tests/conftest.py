@@ -50,3 +50,9 @@ class RecordDtypes(TorchDispatchMode):
 def dtype_recorder():
     """``with dtype_recorder as recorded:`` notes in ``recorded.dtypes`` the dtype of every tensor made inside."""
     return RecordDtypes()
+
+
+@pytest.fixture(autouse=True)
+def own_runs_folder(tmp_path, monkeypatch):
+    """Each test its own runs folder: none writes a checkpoint where another test, or a notebook, would find it."""
+    monkeypatch.setenv("MNIST_ADDER_RUNS", str(tmp_path / "runs"))

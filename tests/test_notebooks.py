@@ -1,11 +1,15 @@
 """The notebooks' structure: what every lesson must have. (nbval runs them; this checks their form.)"""
 
 import json
+import os
 import re
+import shutil
+import subprocess
 import sys
 from importlib.metadata import version
 from pathlib import Path
 
+import nbformat
 import pytest
 import torch
 from nbval.plugin import find_comment_markers
@@ -173,3 +177,39 @@ def test_uploads_are_read_in_the_formats_of_ipywidgets_7_and_8():
     version_8 = ({"name": "seven.png", "type": "image/png", "content": memoryview(b"png bytes")},)
     assert uploaded_files(version_7) == uploaded_files(version_8) == [b"png bytes"]
     assert uploaded_files(()) == uploaded_files({}) == []
+
+
+def test_a_test_run_leaves_the_readers_checkpoints_and_figures_alone(tmp_path):
+    # A checkout with a reader's trained model and the committed figures, and a notebook that does what notebooks 1-8
+    # do: say where checkpoints go, train into runs/, save a figure into image/. nbval runs it as the test command does.
+    repo = Path(__file__).resolve().parents[1]
+    checkout = tmp_path / "checkout"
+    (checkout / "notebooks").mkdir(parents=True)
+    for name in ("conftest.py", "pyproject.toml", "notebooks/conftest.py", "notebooks/nbval_sanitize.cfg"):
+        shutil.copy(repo / name, checkout / name)
+    (checkout / "mnist_adder_utils").symlink_to(repo / "mnist_adder_utils")  # how places.repository_root() knows it
+    readers = {checkout / "runs" / "original" / "checkpoint.pt": b"25 epochs of the reader's training",
+               checkout / "image" / "samples.png": b"the committed figure"}  # fmt: skip
+    for path, content in readers.items():
+        path.parent.mkdir(parents=True)
+        path.write_bytes(content)
+    where = nbformat.v4.new_code_cell(
+        "from mnist_adder_utils.notebook import use_runs_folder\n\nruns = use_runs_folder()", execution_count=1
+    )
+    where.outputs = [nbformat.v4.new_output("stream", text="checkpoints: ../runs/ (the command line's train writes there too)\n")]
+    writes = nbformat.v4.new_code_cell(
+        "from mnist_adder_utils import checkpoint_path, image_dir\nfrom mnist_adder_utils.training import save_checkpoint\n\n"
+        "save_checkpoint(checkpoint_path('original'), model={}, history={}, epoch=3)\n"
+        "figure_bytes = (image_dir() / 'samples.png').write_bytes(b'a figure of this test run')",
+        execution_count=2,
+    )
+    nbformat.write(nbformat.v4.new_notebook(cells=[where, writes]), checkout / "notebooks" / "probe.ipynb")
+    env = {key: value for key, value in os.environ.items() if key not in ("MNIST_ADDER_RUNS", "MNIST_ADDER_IMAGE_DIR")}
+    run = subprocess.run(
+        [sys.executable, "-m", "pytest", "--nbval", "--nbval-current-env", "-p", "no:cacheprovider", "notebooks/probe.ipynb"],
+        cwd=checkout, env=env, capture_output=True, text=True, timeout=300,
+    )  # fmt: skip
+    assert run.returncode == 0, run.stdout[-3000:]  # the scratch folder is shown as ../runs, as committed
+    assert {path: path.read_bytes() for path in readers} == readers
+    assert sorted(p for p in (checkout / "runs").rglob("*") if p.is_file()) == [checkout / "runs" / "original" / "checkpoint.pt"]
+    assert sorted((checkout / "image").iterdir()) == [checkout / "image" / "samples.png"]

@@ -180,7 +180,6 @@ def test_an_unwritable_checkpoint_path_is_refused_before_any_training(mnist_sour
 
 
 def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_path, monkeypatch):
-    monkeypatch.setenv("MNIST_ADDER_RUNS", str(tmp_path / "runs"))
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     lines = []
     model, history = load_or_train("original", data_root=_unpack_sample(), device="cpu", quick_epochs=1, log=lines.append)
@@ -218,7 +217,6 @@ def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
 def test_an_experiment_trains_briefly_and_writes_no_checkpoint(mnist_source, tmp_path, monkeypatch):
     from mnist_adder_utils.recipes import experiment
 
-    monkeypatch.setenv("MNIST_ADDER_RUNS", str(tmp_path / "runs"))
     history = experiment(data_root=str(mnist_source.root), train_limit=1024, seed=3)
     assert len(history["test"]["acc1"]) == 1 and history["test"]["acc1"][-1] > 20
     assert not (tmp_path / "runs").exists()
