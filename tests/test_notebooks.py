@@ -61,12 +61,14 @@ def test_committed_outputs_are_a_clean_finished_run(path):
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_nbval_reads_every_ignore_marker(path):
-    # nbval honours a marker only when the comment line is exactly "# NBVAL_IGNORE_OUTPUT"
+def test_nbval_markers_are_cell_tags_not_lines_of_the_readers_code(path):
+    tags_nbval_reads = {"nbval-ignore-output", "nbval-skip", "nbval-check-output", "raises-exception"}
+    ours = {"parameters", "solution", "exercises", "demos", "handwriting", "validation", "full-mnist-output"}  # last: conftest
     for cell in cells(path):
-        source = "".join(cell["source"])
-        if cell["cell_type"] == "code" and "NBVAL_IGNORE_OUTPUT" in source:
-            assert dict(find_comment_markers(source)).get("check") is False, source.splitlines()[0]
+        if cell["cell_type"] == "code":
+            assert not list(find_comment_markers("".join(cell["source"]))), "a # NBVAL_ comment: use a cell tag"
+            tags = set(cell["metadata"].get("tags", []))
+            assert tags <= tags_nbval_reads | ours, tags - tags_nbval_reads - ours  # a misspelt tag is silently ignored
 
 
 def test_explorer_redraws_when_the_sliders_move():
@@ -155,6 +157,7 @@ def test_each_lesson_ends_with_exercises_and_collapsed_solutions(path):
     statements, solutions = exercise_cells(path)
     assert 3 <= len(statements) <= 5 and len(solutions) == len(statements)
     assert all(c["metadata"].get("jupyter", {}).get("source_hidden") for c in solutions), "solutions start collapsed"
+    assert all(c["metadata"]["jupyter"].get("outputs_hidden") for c in solutions), "their answers too"
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in ("04", "05", "06", "07")], ids=lambda p: p.name)
