@@ -32,8 +32,8 @@ def cells(path):
     return json.loads(path.read_text())["cells"]
 
 
-def test_the_series_is_numbered_one_to_eight():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["01", "02", "03", "04", "05", "06", "07", "08"]
+def test_the_series_is_numbered_zero_to_eight():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -46,7 +46,8 @@ def test_each_notebook_has_title_badge_colab_install_and_parameters(path):
     assert '"google.colab" in sys.modules' in install and f"git+{REPOSITORY_URL}" in install
     tagged = [c for c in notebook if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
-    assert all(name in "".join(tagged[0]["source"]) for name in ("EPOCHS", "BATCH_SIZE", "SEED", "DATA_ROOT"))
+    names = ("BATCH_SIZE", "SEED", "DATA_ROOT") + (("EPOCHS",) if path.name[:2] >= "01" else ())  # 00 trains nothing
+    assert all(name in "".join(tagged[0]["source"]) for name in names)
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -149,7 +150,7 @@ def exercise_cells(path):
     notebook = cells(path)
     start = next(i for i, c in enumerate(notebook) if "".join(c["source"]).startswith("## Exercises"))
     statements = [c for c in notebook[start:] if c["cell_type"] == "markdown" and "".join(c["source"]).startswith("**Exercise ")]
-    return statements, [c for c in notebook[start:] if c["cell_type"] == "code"]
+    return statements, [c for c in notebook[start:] if "solution" in c["metadata"].get("tags", [])]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)

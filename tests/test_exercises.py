@@ -1,0 +1,33 @@
+import pytest
+
+from mnist_adder_utils.exercises import QUESTIONS, check, is_right
+
+
+def test_a_right_answer_says_so_and_explains(capsys):
+    check("00.1", 1.93)
+    assert capsys.readouterr().out.startswith("Right. The gradient is")
+
+
+@pytest.mark.parametrize(("question", "wrong"), [("00.1", 2.8), ("00.2", (26, 90)), ("00.3", (600, 937)), ("00.4", "8320"),
+                                                 ("00.5", "diverges"), ("00.4", True), ("00.2", 26)])  # fmt: skip
+def test_a_wrong_answer_gets_a_hint_not_the_answer(capsys, question, wrong):
+    check(question, wrong)
+    said = capsys.readouterr().out
+    assert said.startswith(f"Not yet ({wrong!r}). Hint: ") and QUESTIONS[question].explanation not in said
+    assert not is_right(question, wrong)
+
+
+def test_numbers_count_within_their_tolerance_and_words_whatever_their_case():
+    assert is_right("00.1", 1.931) and not is_right("00.1", 1.95)
+    assert is_right("00.3", [600, 938]) and is_right("00.5", " Converges ")
+
+
+def test_no_answer_yet_asks_for_one(capsys):
+    check("00.4")
+    assert capsys.readouterr().out == "Question 00.4: write your answer in place of the ... and run the cell again.\n"
+    assert not is_right("00.4", ...)
+
+
+def test_an_unknown_question_is_refused_in_one_line():
+    with pytest.raises(ValueError, match=r"unknown question '9.9': expected one of 00.1, "):
+        check("9.9", 1)
