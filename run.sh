@@ -4,7 +4,7 @@
 #
 #   ./run.sh train [ARGS]   train the model (python -m mnist_adder_utils train ARGS)
 #   ./run.sh test           lint, unit tests, every notebook under nbval (training ones 3 epochs), the Colab-like check
-#   ./run.sh test-notebooks every notebook under nbval alone (training ones 3 epochs), e.g. on full MNIST
+#   ./run.sh test-notebooks [NOTEBOOK...]  the notebooks alone under nbval (training ones 3 epochs), e.g. on full MNIST
 #   ./run.sh test-full      lint, unit tests, every notebook under nbval with its full training runs (slow on a CPU)
 #   ./run.sh colab-check    the notebooks as Colab runs them: its package versions, a fresh runtime each
 #   ./run.sh notebooks      re-execute all notebooks in place (refreshes outputs and image/)
@@ -111,7 +111,7 @@ case "$command" in
   test-notebooks)
     setup
     export MNIST_ADDER_EPOCHS="${MNIST_ADDER_EPOCHS:-3}"
-    leaves_readers_files_alone strict_tests notebooks "$@" ;;
+    leaves_readers_files_alone strict_tests "${@:-notebooks}" ;;
   test-full)
     setup
     unset MNIST_ADDER_EPOCHS
