@@ -68,7 +68,7 @@ def build_parser():
 
     train = commands.add_parser("train", help="train a model (the original recipe by default)")
     train.add_argument("--recipe", choices=sorted(RECIPES), default="original", help="settings to start from (default: original)")
-    train.add_argument("--epochs", type=_positive_int, help="epochs (original: 25, improved: 15)")
+    train.add_argument("--epochs", type=_positive_int, help="epochs (default: 25 for either recipe)")
     train.add_argument("--batch-size", type=_positive_int, help="batch size (default: 128)")
     train.add_argument("--lr", type=_positive_float, help="learning rate; the peak rate with --recipe improved")
     train.add_argument("--momentum", type=_fraction, help="SGD momentum (default: 0.9; one-cycle swings it by 0.05)")

@@ -48,7 +48,7 @@ class TrainConfig:
     data_root: str | None = None
     train_limit: int | None = None  # train on the first N images only (quick runs)
     validation: int = 0  # hold out the last N training images and test on them, not on the test set
-    checkpoint: str | None = None  # None: runs/RECIPE/checkpoint.pt in the runs folder (places.runs_dir)
+    checkpoint: str | None = None  # None: no checkpoint; for_recipe sets runs/RECIPE/checkpoint.pt (places.runs_dir)
 
     def __post_init__(self):
         # paths as text: a checkpoint stores this config, and holds plain values only (see load_checkpoint)

@@ -2,7 +2,8 @@ import torch
 
 from mnist_adder_utils.model import Dropout, MNISt, MNISTadder, count_parameters, print_summary
 
-# The design notes' layer table (../shared/seed/design-notes.md): type, output shape, parameters.
+# The design notes' layer table (kept with the project, not in this repository; notebook 0 summarises the notes):
+# type, output shape, parameters.
 DESIGN_TABLE = """
 Conv2d-1 [-1, 10, 26, 26] 90
 BatchNorm2d-2 [-1, 10, 26, 26] 20
