@@ -166,7 +166,8 @@ def train_sums_only(head="exact", progress=True, log=print, model=None, **settin
     and returns ``(first digit's log-probabilities, sum scores)`` as ``SumsOnlyModel`` does.
     """
     config = TrainConfig.for_recipe("improved", **{"epochs": EPOCHS, "dropout": DROPOUT, **settings})
-    config.checkpoint = settings.get("checkpoint")  # never over the improved recipe's own checkpoint
+    if settings.get("checkpoint") is None:  # never over the improved recipe's own checkpoint
+        config.checkpoint = None
     device = choose_device(config.device)
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")

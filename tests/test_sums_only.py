@@ -17,6 +17,7 @@ from mnist_adder_utils.sums_only import (
     sum_pair_loaders,
     train_sums_only,
 )
+from mnist_adder_utils.training import load_checkpoint
 
 
 def random_log_probs(count, generator):
@@ -112,3 +113,9 @@ def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_as
     assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
     assert {layer.p for layer in model.modules() if isinstance(layer, torch.nn.Dropout)} == {sums_only.DROPOUT}
     assert len(history["test"]["acc2"]) == 1 and not list(tmp_path.rglob("*.pt"))
+
+
+def test_a_checkpoint_asked_for_by_path_loads_under_the_safe_loader(mnist_source, tmp_path):
+    path = tmp_path / "sums.pt"  # a Path, not text: the config the checkpoint stores must still be plain values
+    train_sums_only(epochs=1, train_limit=256, data_root=mnist_source.root, checkpoint=path, progress=False, log=print)
+    assert load_checkpoint(path)["config"]["checkpoint"] == str(path)
