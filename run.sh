@@ -81,8 +81,13 @@ strict_tests() {
 }
 
 readers_files() {
-  # what a test run must never touch: the reader's checkpoints (runs/) and the committed figures (image/)
-  find runs image -type f -exec sha256sum {} + 2>/dev/null | sort
+  # what a test run must never touch: the reader's checkpoints (runs/) and the committed figures (image/);
+  # a fresh clone has no runs/ yet
+  local folder folders=()
+  for folder in runs image; do
+    if [ -d "$folder" ]; then folders+=("$folder"); fi
+  done
+  if [ ${#folders[@]} -gt 0 ]; then find "${folders[@]}" -type f -exec sha256sum {} + | sort; fi
 }
 
 leaves_readers_files_alone() {
