@@ -1,68 +1,77 @@
-"""Seed spread of the recipes, and the choice of the improved recipe's settings on a validation split.
+"""Seed spread of the recipes, the ablation of the improved recipe, and the choice of its settings, on a validation split.
 
     python scripts/seeds.py --data-root /path/to/mnist
 
-1. Choice, on the validation split only (the last 5,000 training images held out, test set untouched):
-   each candidate below trains with seeds 1 and 2; the one with the highest mean last-epoch accuracy
-   (digit and sum averaged) wins, the fewer epochs on a tie, and on a full tie the one listed first
-   (the recipe as it stands: a change needs evidence). The rule was fixed before any run; the last
-   clause was written down when weight decay 0.001 tied with the recipe to the last digit.
-2. Report, on the test set: the winner and the original recipe, each trained on all 60,000 training
-   images with seeds 1..5; last-epoch test accuracies, mean ± std (sample std) and the worst seed.
+1. Ablation, on the validation split only (the last 5,000 training images held out, test set untouched):
+   the improved recipe as it stands, then with each of its five changes to the original recipe undone in
+   turn (the setting put back to the original's value), seeds 1 and 2 each.
+2. Choice, on the same split: each candidate below trains with seeds 1 and 2; the one with the highest mean
+   last-epoch accuracy (digit and sum averaged) wins, the fewer epochs on a tie, and on a full tie the one
+   listed first (the recipe as it stands: a change needs evidence). The rule was fixed before any run; the
+   last clause was written down when weight decay 0.001 tied with the recipe to the last digit.
+3. Report, on the test set: the recipe as it stands and the original recipe, each trained on all 60,000
+   training images with seeds 1..5; last-epoch test accuracies, mean ± std (sample std) and the worst seed.
 
 Every run is appended to --out (scripts/seeds_results.jsonl, committed) as one JSON line as soon as it
-ends, so an interrupted script loses nothing, and a rerun skips the runs already there. A line with a
-"from" field was taken from a notebook's run of exactly the same configuration (on one machine type a
-run is deterministic: notebook 6's improved seed 1 and this script's are the same figures). The figures
-depend on the CPU type (rounding differs), so the results file says which machine ran them.
+ends, so an interrupted script loses nothing, and a rerun skips the runs already there. A run is known by
+everything that shapes it: every training setting, the CPU type (rounding differs between CPUs) and the
+torch version; a label alone never stands for a run. Rows written before runs were keyed this way (by a
+label, some without timings) are kept, untouched, in scripts/legacy_seeds_results.jsonl and are never reused.
 """
 
 import argparse
-import json
-import tempfile
 from pathlib import Path
 
-import torch
-from runs_file import append_run, load_runs, spread, validation_score
+from runs_file import TRAINING_SETTINGS, append_run, load_runs, run_key, spread, validation_score
 
-from mnist_adder_utils.device import cpu_name
 from mnist_adder_utils.recipes import TrainConfig, train
 
 VALIDATION = 5000
-CANDIDATES = {  # overrides of the improved recipe
-    "improved, 15 epochs": {"epochs": 15},
-    "improved, 25 epochs": {"epochs": 25},
-    "improved, weight decay 0.001": {"epochs": 25, "weight_decay": 1e-3},
-    "improved, dropout 0.05": {"epochs": 25, "dropout": 0.05},
+SEEDS_PER_CHOICE, REPORT_SEEDS = (1, 2), (1, 2, 3, 4, 5)
+CANDIDATES = {  # overrides of the improved recipe; the recipe as it stands first
+    "improved": {},
+    "15 epochs": {"epochs": 15},
+    "weight decay 0.001": {"weight_decay": 1e-3},
+    "no dropout": {"dropout": 0.0},
 }
-CHOICE_SEEDS, REPORT_SEEDS = (1, 2), (1, 2, 3, 4, 5)
 
 
-def run(name, recipe, overrides, seed, validation, data_root, done, out):
-    key = json.dumps([name, seed, validation])
+def ablations():
+    """The improved recipe with each of its changes to the original recipe undone, by name."""
+    original, improved = TrainConfig.for_recipe("original"), TrainConfig.for_recipe("improved")
+    return {
+        f"{setting.replace('_', ' ')} as the original: {getattr(original, setting)}": {setting: getattr(original, setting)}
+        for setting in TRAINING_SETTINGS
+        if getattr(original, setting) != getattr(improved, setting)
+    }
+
+
+def run(label, recipe, overrides, seed, validation, args, done):
+    config = TrainConfig.for_recipe(recipe, seed=seed, validation=validation, data_root=args.data_root, **overrides)
+    config.checkpoint = None  # a measurement keeps no checkpoint
+    key, settings = run_key(config)
     if key in done:
         return done[key]
-    config = TrainConfig.for_recipe(recipe, seed=seed, validation=validation, data_root=data_root, **overrides)
-    with tempfile.TemporaryDirectory() as scratch:
-        config.checkpoint = str(Path(scratch) / "checkpoint.pt")
-        _, history = train(config, progress=False, log=lambda line: None)
+    _, history = train(config, progress=False, log=lambda line: None)
     held_out = history["test"]
-    result = {"key": key, "name": name, "recipe": recipe, "overrides": overrides, "seed": seed, "validation": validation,
-              "cpu": cpu_name(), "torch": torch.__version__,
-              "epochs": config.epochs, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
+    result = {"key": key, "label": label, **settings, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
               "train_seconds": round(sum(history["epoch_seconds"]), 1)}  # fmt: skip
-    append_run(out, result)
-    print(f"{name:<22} seed {seed} {'validation' if validation else 'test':>10}: "
+    append_run(args.out, result)
+    print(f"{label:<28} seed {seed} {'validation' if validation else 'test':>10}: "
           f"digit {result['digit']:.2f}%  sum {result['sum']:.2f}%  ({result['train_seconds']:.0f} s)", flush=True)  # fmt: skip
     done[key] = result
     return result
 
 
-def summary(name, results):
-    line = f"| {name} | {results[0]['epochs']} |"
+def row(label, results):
+    line = f"| {label} | {results[0]['epochs']} |"
     for key in ("digit", "sum"):
         line += f" {spread([r[key] for r in results])} |"
     return line + " " + ", ".join(f"{r['digit']:.2f}/{r['sum']:.2f}" for r in results) + " |"
+
+
+def validation_runs(label, overrides, args, done):
+    return [run(label, "improved", overrides, seed, VALIDATION, args, done) for seed in SEEDS_PER_CHOICE]
 
 
 def main():
@@ -72,20 +81,26 @@ def main():
     args = parser.parse_args()
     done = load_runs(args.out)
 
-    scores = {}
-    for name, overrides in CANDIDATES.items():
-        results = [run(name, "improved", overrides, seed, VALIDATION, args.data_root, done, args.out) for seed in CHOICE_SEEDS]
-        scores[name] = validation_score(results)
-    winner = max(CANDIDATES, key=lambda name: (scores[name], -CANDIDATES[name]["epochs"]))
-    print(f"validation: {', '.join(f'{n}: {s:.3f}%' for n, s in scores.items())} -> {winner}", flush=True)
+    baseline = validation_score(validation_runs("improved", {}, args, done))
+    print("| the improved recipe, with | validation (digit and sum averaged), seeds 1, 2 | against the recipe |")
+    print("|---|---|---|")
+    print(f"| nothing undone | {baseline:.2f}% | |")
+    for label, overrides in ablations().items():
+        score = validation_score(validation_runs(label, overrides, args, done))
+        print(f"| {label} | {score:.2f}% | {score - baseline:+.2f} |", flush=True)
+
+    scores = {label: validation_score(validation_runs(label, o, args, done)) for label, o in CANDIDATES.items()}
+    epochs = {label: TrainConfig.for_recipe("improved", **o).epochs for label, o in CANDIDATES.items()}
+    winner = max(CANDIDATES, key=lambda label: (scores[label], -epochs[label]))
+    print(f"choice: {', '.join(f'{n}: {s:.3f}%' for n, s in scores.items())} -> {winner}", flush=True)
 
     table = [
         "| recipe | epochs | digit, mean ± std (worst) | sum, mean ± std (worst) | seeds 1–5, digit/sum |",
         "|---|---|---|---|---|",
     ]
-    for name, recipe, overrides in ((winner, "improved", CANDIDATES[winner]), ("original", "original", {})):
-        results = [run(name, recipe, overrides, seed, 0, args.data_root, done, args.out) for seed in REPORT_SEEDS]
-        table.append(summary(name, results))
+    for label, recipe, overrides in ((winner, "improved", CANDIDATES[winner]), ("original", "original", {})):
+        results = [run(label, recipe, overrides, seed, 0, args, done) for seed in REPORT_SEEDS]
+        table.append(row(label, results))
     print("\n".join(table))
 
 
