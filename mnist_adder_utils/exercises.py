@@ -42,13 +42,69 @@ QUESTIONS = {
         "lr * curvature must stay below 2 * (1 + momentum). Answer 'converges' or 'diverges'.",
         explanation="lr * curvature = 0.25 * 9.33 = 2.33, below 2 * (1 + 0.9) = 3.8: w swings around 3 but settles.",
     ),
+    "01.1": Question(
+        answer=(10, 1, 1),
+        hint="for a sum of 9 the digit can be anything from 0 to 9, and the number is then fixed; list the pairs for 0 "
+        "and 18 the same way. Answer as (ways to make 9, ways to make 0, ways to make 18).",
+        explanation="(0, 9), (1, 8), ..., (9, 0) make 9: ten pairs; only (0, 0) makes 0 and only (9, 9) makes 18.",
+    ),
+    "02.2": Question(
+        answer=(90, 20, 672),
+        hint="a convolution holds in_channels x out_channels x 3 x 3 weights; a BatchNorm a scale and a shift per "
+        "channel; a Linear layer one weight per (input, output) pair and one bias per output. Answer as (conv, "
+        "BatchNorm, Linear).",
+        explanation="1 x 10 x 3 x 3 = 90, 2 x 10 = 20, and 20 x 32 + 32 = 672.",
+    ),
+    "03.1": Question(
+        answer="cpu",
+        hint="PyTorch never puts a tensor on a GPU unless asked. Answer with a device name: 'cpu', 'cuda' or 'mps'.",
+        explanation="New tensors go to the CPU unless told otherwise: that is why the model and every batch are moved "
+        "with .to(device).",
+    ),
+    "04.1": Question(
+        answer=5.24,
+        tolerance=0.03,
+        hint="each loss is -log of the probability given to the right answer (1/10 for the digit, 1/19 for the sum, "
+        "natural logarithm); the total is their sum.",
+        explanation="ln 10 + ln 19 = 2.30 + 2.94 = 5.24, and an untrained model's loss is close to it.",
+    ),
+    "05.1": Question(
+        answer=(2.303, 0.01, 4.605),
+        tolerance=0.01,
+        hint="NLL is -log p with the natural logarithm (math.log). Answer as (for 0.1, for 0.99, for 0.01).",
+        explanation="-ln 0.1 = 2.303, -ln 0.99 = 0.010, -ln 0.01 = 4.605: a confident mistake costs far more than a "
+        "hesitant one.",
+    ),
+    "06.4": Question(
+        answer=10,
+        tolerance=0.01,
+        hint="momentum adds 0.9 times the last step to each new step: a steady pull p gives p, then p + 0.9 p, then "
+        "p + 0.9 p + 0.81 p, ... Sum the series.",
+        explanation="1 + 0.9 + 0.81 + ... = 1 / (1 - 0.9) = 10: a steady pull, the decay's included, ends ten times "
+        "as strong as a single step's.",
+    ),
+    "07.1": Question(
+        answer=("no", "yes"),
+        hint="which part of the model reads the number? Answer as ('yes' or 'no' for the digit, 'yes' or 'no' for the sum).",
+        explanation="The digit comes from the CNN, which never sees the number, so it cannot change; the sum comes from "
+        "the adder, which reads both.",
+    ),
+    "08.1": Question(
+        answer=(9, 0.1),
+        tolerance=0.01,
+        hint="count, among the 100 equally likely (digit, digit) pairs, those that make each sum. Answer as (the most "
+        "likely sum, its probability).",
+        explanation="Ten of the 100 pairs make 9, so p(9) = 0.1; the others fall off by 0.01 a step, to 0.01 for 0 and 18.",
+    ),
 }
 
 
 def _matches(answer, expected, tolerance):
     if isinstance(expected, tuple):
-        return isinstance(answer, (tuple, list)) and len(answer) == len(expected) and all(
-            _matches(a, e, tolerance) for a, e in zip(answer, expected, strict=True)
+        return (
+            isinstance(answer, (tuple, list))
+            and len(answer) == len(expected)
+            and all(_matches(a, e, tolerance) for a, e in zip(answer, expected, strict=True))
         )
     if isinstance(expected, str):
         return isinstance(answer, str) and answer.strip().lower() == expected

@@ -1,5 +1,6 @@
 """Helpers for the notebooks: show the package's code, Colab's set-up, the interactive explorer."""
 
+import base64
 import importlib
 import inspect
 import io
@@ -7,6 +8,7 @@ import os
 import sys
 import warnings
 from importlib import metadata
+from pathlib import Path
 
 import torch
 
@@ -145,6 +147,30 @@ def prediction_explorer(model, results, number=3):
     random_button.on_click(pick_random)
     redraw()
     return widgets.VBox([widgets.HBox([index_slider, number_slider, random_button]), output])
+
+
+WIDGET_VIEW = "application/vnd.jupyter.widget-view+json"
+
+
+def show_widget(widget, screenshot=None):
+    """Display ``widget``, live; where no kernel runs it (GitHub, nbviewer), ``screenshot`` (a PNG) if there is
+    one, else a line saying what is there, never a repr with memory addresses.
+
+    JupyterLab, Jupyter Notebook and VS Code draw the live widget and ignore the rest; GitHub shows the
+    picture. On Colab, whose widget manager is its own, the widget is displayed the usual way.
+    """
+    from IPython.display import display
+
+    if in_colab():
+        display(widget)
+        return
+    bundle = {WIDGET_VIEW: {"version_major": 2, "version_minor": 0, "model_id": widget.model_id}}
+    if screenshot is not None and Path(screenshot).is_file():
+        bundle["image/png"] = base64.b64encode(Path(screenshot).read_bytes()).decode()
+        bundle["text/plain"] = f"a live widget (here a screenshot, {Path(screenshot).name}): run the notebook to use it"
+    else:
+        bundle["text/plain"] = "a live widget: run the notebook to use it"
+    display(bundle, raw=True)
 
 
 def uploaded_files(value):

@@ -1,11 +1,13 @@
 """The notebooks' structure: what every lesson must have. (nbval runs them; this checks their form.)"""
 
+import base64
 import json
 import os
 import re
 import shutil
 import subprocess
 import sys
+import types
 from importlib.metadata import version
 from pathlib import Path
 
@@ -15,12 +17,15 @@ import torch
 from nbval.plugin import find_comment_markers
 
 from mnist_adder_utils import MNISTadder, __version__, runs_dir
+from mnist_adder_utils.exercises import QUESTIONS
 from mnist_adder_utils.notebook import (
     REPOSITORY_URL,
+    WIDGET_VIEW,
     RestartNeeded,
     image_dir,
     keep_runs_on_drive,
     prediction_explorer,
+    show_widget,
     stop_if_restart_needed,
 )
 
@@ -59,6 +64,7 @@ def test_committed_outputs_are_a_clean_finished_run(path):
         for output in cell["outputs"]:
             assert output["output_type"] != "error"
             assert not re.search(r"/(work|root|tmp|home)/", json.dumps(output)), "an output shows a local path"
+            assert not re.search(r" at 0x[0-9a-f]+", json.dumps(output)), "an output shows a memory address"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -146,6 +152,28 @@ def test_checkpoints_can_go_to_google_drive_on_colab(tmp_path, monkeypatch):
         del sys.modules[module]
 
 
+def test_a_widget_reads_as_its_screenshot_where_no_kernel_runs_it(tmp_path, monkeypatch):
+    import ipywidgets
+    from IPython.core.interactiveshell import InteractiveShell
+    from IPython.utils.capture import capture_output
+
+    InteractiveShell.instance()
+    slider, screenshot = ipywidgets.IntSlider(), tmp_path / "pad.png"
+    screenshot.write_bytes(b"\x89PNG a picture")
+    with capture_output() as shown_with:
+        show_widget(slider, screenshot)
+    with capture_output() as shown_without:
+        show_widget(slider, tmp_path / "missing.png")
+    (with_picture,), (without,) = shown_with.outputs, shown_without.outputs
+    assert with_picture.data[WIDGET_VIEW]["model_id"] == slider.model_id == without.data[WIDGET_VIEW]["model_id"]
+    assert base64.b64decode(with_picture.data["image/png"]) == screenshot.read_bytes() and "image/png" not in without.data
+    assert "0x" not in with_picture.data["text/plain"] + without.data["text/plain"]  # no repr with an address
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))  # Colab: its own way
+    with capture_output() as on_colab:
+        show_widget(slider, screenshot)
+    assert "image/png" not in on_colab.outputs[0].data and "IntSlider" in on_colab.outputs[0].data["text/plain"]
+
+
 def exercise_cells(path):
     notebook = cells(path)
     start = next(i for i, c in enumerate(notebook) if "".join(c["source"]).startswith("## Exercises"))
@@ -153,12 +181,51 @@ def exercise_cells(path):
     return statements, [c for c in notebook[start:] if "solution" in c["metadata"].get("tags", [])]
 
 
+# Open-ended exercises whose answer is what the reader's own machine shows, with no claim to assert
+NO_CLAIM = {("03", "4"): "timings", ("05", "5"): "a plot to read", ("07", "4"): "images to look at"}
+
+
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_each_lesson_ends_with_exercises_and_collapsed_solutions(path):
+def test_answers_stay_hidden_until_the_reader_opens_the_solutions(path):
+    notebook = cells(path)
     statements, solutions = exercise_cells(path)
     assert 3 <= len(statements) <= 5 and len(solutions) == len(statements)
+    heading = next(i for i, c in enumerate(notebook) if "".join(c["source"]).startswith("## Solutions"))
+    assert all(notebook.index(s) > heading for s in solutions) and all(notebook.index(s) < heading for s in statements)
+    assert notebook[heading]["metadata"].get("jp-MarkdownHeadingCollapsed"), "the section starts collapsed in JupyterLab"
+    assert notebook[heading]["id"] in json.loads(path.read_text())["metadata"]["colab"]["collapsed_sections"]  # Colab
+    assert not [c for c in notebook[heading + 1 :] if c["cell_type"] == "code" and c not in solutions], "solutions last"
     assert all(c["metadata"].get("jupyter", {}).get("source_hidden") for c in solutions), "solutions start collapsed"
     assert all(c["metadata"]["jupyter"].get("outputs_hidden") for c in solutions), "their answers too"
+    before = [c for c in notebook[:heading] if c["cell_type"] == "code"]
+    assert not any("Right." in json.dumps(c["outputs"]) for c in before), "an answer shows before the solutions"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_each_lesson_has_a_predict_and_check_exercise_its_solution_asserts(path):
+    questions = [q for q in QUESTIONS if q.startswith(path.name[:2] + ".")]
+    assert questions, "no check() exercise"
+    statements, solutions = exercise_cells(path)
+    unanswered = "".join("".join(c["source"]) for c in cells(path) if c["cell_type"] == "code" and c not in solutions)
+    answered = "".join("".join(c["source"]) for c in solutions)
+    for question in questions:
+        assert f'check("{question}", ...)' in unanswered, f"no check cell for {question}"
+        assert f'assert is_right("{question}",' in answered, f"no solution asserts {question}"
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_solution_asserts_its_claim(path):
+    _, solutions = exercise_cells(path)
+    for solution in solutions:
+        source = "".join(solution["source"])
+        number = re.match(r"# Solution (\d+)", source).group(1)
+        if (path.name[:2], number) not in NO_CLAIM:
+            assert "assert " in source or "raise AssertionError" in source, f"solution {number} asserts nothing"
+
+
+def test_every_question_is_asked_in_its_notebook():
+    numbers = {path.name[:2] for path in NOTEBOOKS}
+    assert {q.split(".")[0] for q in QUESTIONS} <= numbers
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] in ("04", "05", "06", "07")], ids=lambda p: p.name)
