@@ -43,17 +43,17 @@ QUESTIONS = {
         explanation="lr * curvature = 0.25 * 9.33 = 2.33, below 2 * (1 + 0.9) = 3.8: w swings around 3 but settles.",
     ),
     "01.1": Question(
-        answer=(10, 1, 1),
-        hint="for a sum of 9 the digit can be anything from 0 to 9, and the number is then fixed; list the pairs for 0 "
-        "and 18 the same way. Answer as (ways to make 9, ways to make 0, ways to make 18).",
-        explanation="(0, 9), (1, 8), ..., (9, 0) make 9: ten pairs; only (0, 0) makes 0 and only (9, 9) makes 18.",
+        answer=(6, 6, 2),
+        hint="use section 5's formula, (min(s, 18 - s) + 1) ways for a sum s, or list the pairs: for a sum of 5 the "
+        "digit can be 0 to 5. Answer as (ways to make 5, ways to make 13, ways to make 17).",
+        explanation="5: (0, 5) to (5, 0), six pairs; 13: (4, 9) to (9, 4), six; 17: (8, 9) and (9, 8), two.",
     ),
     "02.2": Question(
-        answer=(90, 20, 672),
+        answer=(432, 32, 1344),
         hint="a convolution holds in_channels x out_channels x 3 x 3 weights; a BatchNorm a scale and a shift per "
         "channel; a Linear layer one weight per (input, output) pair and one bias per output. Answer as (conv, "
         "BatchNorm, Linear).",
-        explanation="1 x 10 x 3 x 3 = 90, 2 x 10 = 20, and 20 x 32 + 32 = 672.",
+        explanation="3 x 16 x 3 x 3 = 432, 2 x 16 = 32, and 20 x 64 + 64 = 1,344.",
     ),
     "03.1": Question(
         answer="cpu",
@@ -71,17 +71,17 @@ QUESTIONS = {
     "05.1": Question(
         answer=(2.303, 0.01, 4.605),
         tolerance=0.01,
-        hint="NLL is -log p with the natural logarithm (math.log). Answer as (for 0.1, for 0.99, for 0.01).",
+        hint="NLL is -log p with the natural logarithm (math.log). Answer as three numbers, in the order the exercise asks them.",
         explanation="-ln 0.1 = 2.303, -ln 0.99 = 0.010, -ln 0.01 = 4.605: a confident mistake costs far more than a "
         "hesitant one.",
     ),
     "06.4": Question(
-        answer=10,
+        answer=20,
         tolerance=0.01,
-        hint="momentum adds 0.9 times the last step to each new step: a steady pull p gives p, then p + 0.9 p, then "
-        "p + 0.9 p + 0.81 p, ... Sum the series.",
-        explanation="1 + 0.9 + 0.81 + ... = 1 / (1 - 0.9) = 10: a steady pull, the decay's included, ends ten times "
-        "as strong as a single step's.",
+        hint="momentum adds 0.95 times the last step to each new step: a steady pull p gives p, then p + 0.95 p, then "
+        "p + 0.95 p + 0.95² p, ... Sum the series.",
+        explanation="1 + 0.95 + 0.95² + ... = 1 / (1 - 0.95) = 20: a steady pull, the decay's included, ends twenty "
+        "times as strong as a single step's (at the schedule's lowest momentum, 0.85, about 6.7 times).",
     ),
     "07.1": Question(
         answer=("no", "yes"),
@@ -90,11 +90,11 @@ QUESTIONS = {
         "the adder, which reads both.",
     ),
     "08.1": Question(
-        answer=(9, 0.1),
+        answer=(0.05, 0.06),
         tolerance=0.01,
-        hint="count, among the 100 equally likely (digit, digit) pairs, those that make each sum. Answer as (the most "
-        "likely sum, its probability).",
-        explanation="Ten of the 100 pairs make 9, so p(9) = 0.1; the others fall off by 0.01 a step, to 0.01 for 0 and 18.",
+        hint="count, among the 100 equally likely (digit, digit) pairs, those that make each sum. Answer as "
+        "(p(sum 4), p(sum 13)).",
+        explanation="Five of the 100 pairs make 4 ((0, 4) to (4, 0)) and six make 13 ((4, 9) to (9, 4)): 0.05 and 0.06.",
     ),
 }
 

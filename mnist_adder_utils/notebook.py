@@ -19,6 +19,25 @@ DRIVE_RUNS = "/content/drive/MyDrive/mnist-adder/runs"
 RESTART_HINT = "Runtime -> Restart session, then Run all"
 
 
+# What each notebook parameter's environment variable is, and its type (the tests shorten runs through them)
+PARAMETER_VARIABLES = {"epochs": ("MNIST_ADDER_EPOCHS", int), "batch_size": ("MNIST_ADDER_BATCH_SIZE", int),
+                       "seed": ("MNIST_ADDER_SEED", int), "data_root": ("MNIST_ADDER_DATA", str)}  # fmt: skip
+
+
+def parameters(**defaults):
+    """The notebook's parameters, in the order given: each default, unless its environment variable is set
+    (``MNIST_ADDER_EPOCHS``, ``_BATCH_SIZE``, ``_SEED``, ``_DATA``), which is how the tests run short."""
+    values = []
+    for name, default in defaults.items():
+        variable, kind = PARAMETER_VARIABLES[name]
+        text = os.environ.get(variable)
+        try:
+            values.append(default if text is None else kind(text))
+        except ValueError:
+            raise ValueError(f"{variable}={text!r}: expected a whole number") from None
+    return values
+
+
 def in_colab():
     return "google.colab" in sys.modules
 

@@ -55,7 +55,7 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
     ``(digit_log_probs, sum_logits)`` can be trained.
 
     Returns the mean loss1, loss2 and total, and both accuracies in percent. The bar shows the
-    running means so far, the same figures the epoch's summary line ends with.
+    running means so far: the figures the epoch's summary line ends with, up to the rounding of the last digit.
     """
     training = optimizer is not None
     label = "Train" if training else "Test"

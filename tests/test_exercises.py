@@ -1,3 +1,5 @@
+import re
+
 import pytest
 
 from mnist_adder_utils.exercises import QUESTIONS, check, is_right
@@ -31,3 +33,24 @@ def test_no_answer_yet_asks_for_one(capsys):
 def test_an_unknown_question_is_refused_in_one_line():
     with pytest.raises(ValueError, match=r"unknown question '9.9': expected one of 00.1, "):
         check("9.9", 1)
+
+
+def _components(answer):
+    return answer if isinstance(answer, tuple) else (answer,)
+
+
+def _a_wrong_answer(answer):
+    if isinstance(answer, tuple):
+        return (_a_wrong_answer(answer[0]), *answer[1:])
+    return "not this" if isinstance(answer, str) else answer * 2 + 1
+
+
+@pytest.mark.parametrize("question", QUESTIONS)
+def test_every_question_takes_its_answer_refuses_another_and_hints_without_giving_it(capsys, question):
+    expected = QUESTIONS[question]
+    assert is_right(question, expected.answer) and not is_right(question, _a_wrong_answer(expected.answer))
+    check(question, _a_wrong_answer(expected.answer))
+    assert capsys.readouterr().out.startswith("Not yet (")
+    for number in _components(expected.answer):
+        if not isinstance(number, str) and not (isinstance(number, int) and number < 10):  # digits occur anyway
+            assert not re.search(rf"(?<![\d.]){re.escape(f'{number:g}')}(?![\d])", expected.hint), number

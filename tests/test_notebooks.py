@@ -24,6 +24,7 @@ from mnist_adder_utils.notebook import (
     RestartNeeded,
     image_dir,
     keep_runs_on_drive,
+    parameters,
     prediction_explorer,
     show_widget,
     stop_if_restart_needed,
@@ -51,8 +52,9 @@ def test_each_notebook_has_title_badge_colab_install_and_parameters(path):
     assert '"google.colab" in sys.modules' in install and f"git+{REPOSITORY_URL}" in install
     tagged = [c for c in notebook if "parameters" in c.get("metadata", {}).get("tags", [])]
     assert len(tagged) == 1
-    names = ("BATCH_SIZE", "SEED", "DATA_ROOT") + (("EPOCHS",) if path.name[:2] >= "01" else ())  # 00 trains nothing
+    names = ("BATCH_SIZE", "SEED", "DATA_ROOT") + (("EPOCHS",) if path.name[:2] >= "04" else ())  # 0-3 train nothing
     assert all(name in "".join(tagged[0]["source"]) for name in names)
+    assert "os.environ" not in "".join(tagged[0]["source"]), "the environment is read by parameters(), not in sight"
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -172,6 +174,18 @@ def test_a_widget_reads_as_its_screenshot_where_no_kernel_runs_it(tmp_path, monk
     with capture_output() as on_colab:
         show_widget(slider, screenshot)
     assert "image/png" not in on_colab.outputs[0].data and "IntSlider" in on_colab.outputs[0].data["text/plain"]
+
+
+def test_parameters_are_the_defaults_unless_the_environment_says_otherwise(monkeypatch):
+    for variable in ("MNIST_ADDER_EPOCHS", "MNIST_ADDER_SEED", "MNIST_ADDER_DATA"):
+        monkeypatch.delenv(variable, raising=False)
+    assert parameters(epochs=25, seed=1, data_root=None) == [25, 1, None]
+    monkeypatch.setenv("MNIST_ADDER_EPOCHS", "3")
+    monkeypatch.setenv("MNIST_ADDER_DATA", "/data")
+    assert parameters(seed=1, epochs=25, data_root=None) == [1, 3, "/data"]  # in the order asked
+    monkeypatch.setenv("MNIST_ADDER_EPOCHS", "three")
+    with pytest.raises(ValueError, match=r"^MNIST_ADDER_EPOCHS='three': expected a whole number$"):
+        parameters(epochs=25)
 
 
 def exercise_cells(path):
