@@ -42,11 +42,19 @@ def in_colab():
     return "google.colab" in sys.modules
 
 
-class RestartNeeded(RuntimeError):
+class NotebookStop(RuntimeError):
+    """A stop the reader can act on; IPython shows it as one line, not a traceback."""
+
+    def _render_traceback_(self):
+        return [f"{type(self).__name__}: {self}"]
+
+
+class RestartNeeded(NotebookStop):
     """pip replaced a package this Python process had already imported."""
 
-    def _render_traceback_(self):  # IPython shows this instead of a traceback: one line
-        return [f"RestartNeeded: {self}"]
+
+class WrongRelease(NotebookStop):
+    """The package installed is not the release the notebooks pin."""
 
 
 def upgraded_since_import():
@@ -82,12 +90,19 @@ def _same_version(first, second):
     return first == second
 
 
-def stop_if_restart_needed():
-    """After the install cell's pip: stop with one line if pip upgraded something already imported."""
+def stop_if_restart_needed(release=None):
+    """After the install cell's pip: stop with one line if pip upgraded something already imported, or if the
+    package installed is not ``release``."""
     changed = upgraded_since_import()
     if changed:
         what = ", ".join(f"{name} {old} -> {new}" for name, (old, new) in sorted(changed.items()))
         raise RestartNeeded(f"pip upgraded {what}, already loaded in this session: {RESTART_HINT}.")
+    installed = metadata.version("mnist-adder") if release is not None else None
+    if installed != release:
+        raise WrongRelease(
+            f"mnist-adder {installed} was installed, but these notebooks were written for {release}: open the notebooks "
+            f"of release {installed}, or report it at {REPOSITORY_URL}/issues"
+        )
 
 
 def use_runs_folder(on_drive=False):

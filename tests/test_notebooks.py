@@ -17,11 +17,13 @@ import torch
 from nbval.plugin import find_comment_markers
 
 from mnist_adder_utils import MNISTadder, __version__, runs_dir
+from mnist_adder_utils import notebook as notebook_helpers
 from mnist_adder_utils.exercises import QUESTIONS
 from mnist_adder_utils.notebook import (
     REPOSITORY_URL,
     WIDGET_VIEW,
     RestartNeeded,
+    WrongRelease,
     image_dir,
     keep_runs_on_drive,
     parameters,
@@ -109,7 +111,45 @@ def test_every_install_cell_is_the_same_and_pins_this_release():
     installs = {"".join(cells(path)[1]["source"]) for path in NOTEBOOKS}
     assert len(installs) == 1, "the install cells differ"
     (install,) = installs
-    assert f'MNIST_ADDER_RELEASE = "{__version__}"' in install and "stop_if_restart_needed()" in install
+    assert f'MNIST_ADDER_RELEASE = "{__version__}"' in install and "stop_if_restart_needed(MNIST_ADDER_RELEASE)" in install
+
+
+def run_install_cell(monkeypatch, pip_exit_codes):
+    """The install cell, run as on Colab with pip answering ``pip_exit_codes`` in turn: what pip was asked to
+    install, and the releases the cell then checked for."""
+    asked, checked = [], []
+
+    def pip(command, **kwargs):
+        asked.append(command[-1])
+        return subprocess.CompletedProcess(command, pip_exit_codes[len(asked) - 1], "", "ERROR: No matching distribution\n")
+
+    monkeypatch.setattr(subprocess, "run", pip)
+    monkeypatch.setitem(sys.modules, "google.colab", types.ModuleType("google.colab"))
+    monkeypatch.setattr(notebook_helpers, "stop_if_restart_needed", checked.append)
+    exec("".join(cells(NOTEBOOKS[0])[1]["source"]), {})
+    return asked, checked
+
+
+def test_the_install_cell_takes_the_release_from_pypi_else_its_git_tag_else_stops_in_one_line(monkeypatch):
+    monkeypatch.delenv("MNIST_ADDER_INSTALL_FROM", raising=False)
+    pypi, tag = f"mnist-adder=={__version__}", f"git+{REPOSITORY_URL}@v{__version__}"
+    assert run_install_cell(monkeypatch, [0]) == ([pypi], [__version__])
+    assert run_install_cell(monkeypatch, [1, 0]) == ([pypi, tag], [__version__])
+    with pytest.raises(SystemExit) as stopped:
+        run_install_cell(monkeypatch, [1, 1])
+    assert str(stopped.value) == (
+        f"mnist-adder {__version__} could not be installed (ERROR: No matching distribution): check the connection, rerun"
+    )
+    monkeypatch.setenv("MNIST_ADDER_INSTALL_FROM", "/a/checkout")  # the Colab-like check installs the source tree
+    assert run_install_cell(monkeypatch, [0]) == (["/a/checkout"], [__version__])
+
+
+def test_another_release_than_the_notebooks_pin_stops_them_in_one_line():
+    stop_if_restart_needed(__version__)  # the release installed here: no stop
+    with pytest.raises(WrongRelease) as stopped:
+        stop_if_restart_needed("0.9.0")
+    (line,) = stopped.value._render_traceback_()
+    assert line.startswith(f"WrongRelease: mnist-adder {__version__} was installed, but these notebooks were written for 0.9.0")
 
 
 @pytest.mark.parametrize("path", [p for p in NOTEBOOKS if p.name[:2] >= "04"], ids=lambda p: p.name)
