@@ -12,7 +12,7 @@ from .places import checkpoint_path, image_dir, runs_dir
 from .recipes import TrainConfig, augment_batch, load_trained_model, lr_range_test, train
 from .training import fit, load_checkpoint, run_epoch, total_loss
 
-__version__ = "1.1.0"  # the notebooks' install cells pin this release (tests check)
+__version__ = "1.2.0"  # the notebooks' install cells pin this release (tests check)
 
 __all__ = [
     "DATA_ENV_VAR",
