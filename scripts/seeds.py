@@ -50,8 +50,8 @@ def run(label, recipe, overrides, seed, validation, args, done):
     config = TrainConfig.for_recipe(recipe, seed=seed, validation=validation, data_root=args.data_root, **overrides)
     config.checkpoint = None  # a measurement keeps no checkpoint
     key, settings = run_key(config)
-    if key in done:
-        return done[key]
+    if key in done or args.report_only:
+        return done.get(key)  # None: not run yet
     _, history = train(config, progress=False, log=lambda line: None)
     held_out = history["test"]
     result = {"key": key, "label": label, **settings, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
@@ -74,25 +74,40 @@ def validation_runs(label, overrides, args, done):
     return [run(label, "improved", overrides, seed, VALIDATION, args, done) for seed in SEEDS_PER_CHOICE]
 
 
+def measured(results):
+    """The choice score and the seeds' digit/sum, or None while a run is missing."""
+    if None in results:
+        return None
+    return validation_score(results), ", ".join(f"{r['digit']:.2f}/{r['sum']:.2f}" for r in results)
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("seeds_results.jsonl")), help="results, one run a line")
+    parser.add_argument("--report-only", action="store_true", help="print the tables from the runs already there, train none")
     args = parser.parse_args()
     done = load_runs(args.out)
 
-    baseline = validation_score(validation_runs("improved", {}, args, done))
-    print("| the improved recipe, with | validation (digit and sum averaged), seeds 1, 2 | against the recipe |")
-    print("|---|---|---|")
-    print(f"| nothing undone | {baseline:.2f}% | |")
-    for label, overrides in ablations().items():
-        score = validation_score(validation_runs(label, overrides, args, done))
-        print(f"| {label} | {score:.2f}% | {score - baseline:+.2f} |", flush=True)
+    print("Ablation, on the validation split:")
+    print("| the improved recipe, with | digit and sum averaged | seeds 1, 2: digit/sum | against the recipe |")
+    print("|---|---|---|---|")
+    baseline = measured(validation_runs("improved", {}, args, done))
+    for label, overrides in {"nothing undone": {}, **ablations()}.items():
+        this = measured(validation_runs(label, overrides, args, done))
+        if this is None:
+            print(f"| {label} | not yet run | | |", flush=True)
+            continue
+        against = f"{this[0] - baseline[0]:+.2f}" if baseline and overrides else ""
+        print(f"| {label} | {this[0]:.2f}% | {this[1]} | {against} |", flush=True)
 
-    scores = {label: validation_score(validation_runs(label, o, args, done)) for label, o in CANDIDATES.items()}
+    scores = {label: measured(validation_runs(label, o, args, done)) for label, o in CANDIDATES.items()}
+    if None in scores.values():
+        print("choice: not all candidates have run yet")
+        return
     epochs = {label: TrainConfig.for_recipe("improved", **o).epochs for label, o in CANDIDATES.items()}
-    winner = max(CANDIDATES, key=lambda label: (scores[label], -epochs[label]))
-    print(f"choice: {', '.join(f'{n}: {s:.3f}%' for n, s in scores.items())} -> {winner}", flush=True)
+    winner = max(CANDIDATES, key=lambda label: (scores[label][0], -epochs[label]))
+    print(f"choice: {', '.join(f'{n}: {s[0]:.3f}% ({s[1]})' for n, s in scores.items())} -> {winner}", flush=True)
 
     table = [
         "| recipe | epochs | digit, mean ± std (worst) | sum, mean ± std (worst) | seeds 1–5, digit/sum |",
@@ -100,7 +115,7 @@ def main():
     ]
     for label, recipe, overrides in ((winner, "improved", CANDIDATES[winner]), ("original", "original", {})):
         results = [run(label, recipe, overrides, seed, 0, args, done) for seed in REPORT_SEEDS]
-        table.append(row(label, results))
+        table.append(row(label, results) if None not in results else f"| {label} | not yet run |")
     print("\n".join(table))
 
 
