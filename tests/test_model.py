@@ -79,6 +79,16 @@ def test_dropout_zeroes_p_and_keeps_the_mean():
     assert torch.equal(dropout.eval()(x), x)
 
 
+def test_dropout_is_torchs_own_off_the_cpu(monkeypatch):
+    # a GPU gains nothing from the CPU's cheaper mask: there (here the meta device stands in) nn.Dropout runs
+    calls = []
+    monkeypatch.setattr(torch.nn.functional, "dropout", lambda x, p, training, inplace: calls.append((p, training)) or x)
+    Dropout(0.05)(torch.ones(8, device="meta"))
+    assert calls == [(0.05, True)]
+    Dropout(0.05)(torch.ones(8))
+    assert len(calls) == 1, "on the CPU, the cheaper mask"
+
+
 def test_early_stopping_keeps_the_lowest_loss_and_waits_patience_epochs():
     from mnist_adder_utils.analysis import early_stopping_epoch
 
