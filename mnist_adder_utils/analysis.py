@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, draw_numbers, find_mnist, load_mnist
+from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, draw_numbers, find_mnist, load_mnist
 
 
 @torch.inference_mode()
@@ -25,7 +25,7 @@ def predict_batches(model, images, numbers, batch_size=1000):
 def test_set_results(model, source):
     """Labels, numbers and predictions over the test set's fixed (image, number) pairs."""
     test = load_mnist(source, train=False)
-    numbers = draw_numbers(len(test), TEST_PAIRS_SEED)
+    numbers = draw_numbers(len(test), HELD_OUT_PAIRS_SEED)
     digit_pred, sum_pred = predict_batches(model, test.data, numbers)
     return {"images": test.data, "digit": test.targets, "number": numbers, "digit_pred": digit_pred, "sum_pred": sum_pred}
 

@@ -19,7 +19,7 @@ from torchvision import transforms
 
 DATA_ENV_VAR = "MNIST_ADDER_DATA"
 MNIST_MEAN, MNIST_STD = 0.1307, 0.3081
-TEST_PAIRS_SEED = 2022  # the test set's random numbers never change, whatever the training seed
+HELD_OUT_PAIRS_SEED = 2022  # the held-out pairs (test set or validation split) never change, whatever the training seed
 SAMPLE_DIR = Path(__file__).parent / "mnist_sample"
 FULL_SET_HINT = f"for the full set, connect to the internet or set {DATA_ENV_VAR} to a folder holding MNIST/raw"
 DOWNLOAD_TIMEOUT_S = 15
@@ -211,7 +211,7 @@ class MNISTRandom(Dataset):
 def conventional_loaders(source, batch_size=128, seed=1, num_workers=0):
     """The classic pipeline the first notebook teaches: Dataset + DataLoader, per-sample work."""
     train = MNISTRandom(load_mnist(source, True, normalize_transform()), seed)
-    test = MNISTRandom(load_mnist(source, False, normalize_transform()), TEST_PAIRS_SEED)
+    test = MNISTRandom(load_mnist(source, False, normalize_transform()), HELD_OUT_PAIRS_SEED)
     shuffle_generator = torch.Generator().manual_seed(seed)
     return (
         DataLoader(train, batch_size, shuffle=True, generator=shuffle_generator, num_workers=num_workers),

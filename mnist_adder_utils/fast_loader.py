@@ -7,7 +7,7 @@ a few tensor operations, where a DataLoader calls Python once per image.
 
 import torch
 
-from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, draw_numbers, load_mnist
+from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, draw_numbers, load_mnist
 
 
 class TensorPairLoader:
@@ -79,6 +79,6 @@ def fast_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=None,
         TensorPairLoader(train_images, train_labels, batch_size, seed, shuffle=True, device=device),
         TensorPairLoader(
             held_images, held_labels, batch_size, seed, shuffle=False,
-            numbers=draw_numbers(len(held_images), TEST_PAIRS_SEED), device=device,
+            numbers=draw_numbers(len(held_images), HELD_OUT_PAIRS_SEED), device=device,
         ),
     )  # fmt: skip

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import MNIST_MEAN, MNIST_STD, TEST_PAIRS_SEED, find_mnist
+from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, find_mnist
 from .device import choose_device, describe_device
 from .fast_loader import TensorPairLoader, held_out_split
 from .model import MNISt, adder_mlp
@@ -114,7 +114,7 @@ def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=N
     ``validation=N`` the last N training images make the held-out pairs instead, never trained on."""
     train_images, train_labels, held_images, held_labels = held_out_split(source, validation)
     train_images, train_labels = train_images[:train_limit], train_labels[:train_limit]
-    held_pairs = disjoint_pairs(len(held_images), TEST_PAIRS_SEED)
+    held_pairs = disjoint_pairs(len(held_images), HELD_OUT_PAIRS_SEED)
     return (
         SumPairLoader(train_images, train_labels, disjoint_pairs(len(train_images), seed), batch_size, seed, True, device),
         SumPairLoader(held_images, held_labels, held_pairs, batch_size, seed, False, device),

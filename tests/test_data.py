@@ -5,8 +5,8 @@ import pytest
 import torch
 
 from mnist_adder_utils.data import (
+    HELD_OUT_PAIRS_SEED,
     SAMPLE_DIR,
-    TEST_PAIRS_SEED,
     BundledSampleWarning,
     DataError,
     MNISTRandom,
@@ -91,7 +91,7 @@ def test_data_generator_sums_digit_and_number(mnist_source):
 
 
 def test_mnist_random_items_are_one_hot_and_add_up(mnist_source):
-    dataset = MNISTRandom(load_mnist(mnist_source, False, normalize_transform()), TEST_PAIRS_SEED)
+    dataset = MNISTRandom(load_mnist(mnist_source, False, normalize_transform()), HELD_OUT_PAIRS_SEED)
     image, number_onehot, digit, sum_onehot = dataset[3]
     assert image.shape == (1, 28, 28) and number_onehot.shape == (10,) and sum_onehot.shape == (19,)
     assert number_onehot.sum() == 1 and sum_onehot.sum() == 1
