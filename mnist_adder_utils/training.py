@@ -61,39 +61,39 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
     label = "Train" if training else "Test"
     model.train(training)
     # loss1, loss2, correct1, correct2 (sums), in float32: Apple's MPS has no 64-bit floats
-    totals = torch.zeros(4, device=device)
+    running_sums = torch.zeros(4, device=device)
     seen = 0
     refresh_every = max(1, len(loader) // REFRESHES_PER_EPOCH)
     bar = progress_bar(loader, desc=label, disable=not progress, miniters=refresh_every)
     with torch.inference_mode() if not training else contextlib.nullcontext():
-        for batch_index, (image, number_onehot, digit, total) in enumerate(bar):
+        for batch_index, (image, number_onehot, digit, sum_target) in enumerate(bar):
             image, number_onehot = image.to(device, non_blocking=True), number_onehot.to(device, non_blocking=True)
-            digit, total = digit.to(device, non_blocking=True), total.to(device, non_blocking=True)
+            digit, sum_target = digit.to(device, non_blocking=True), sum_target.to(device, non_blocking=True)
             if training and augment is not None:
                 image = augment(image)
             digit_log_probs, sum_logits = model(image, number_onehot)
-            loss1, loss2 = loss_fn(digit_log_probs, digit, sum_logits, total)
+            loss1, loss2 = loss_fn(digit_log_probs, digit, sum_logits, sum_target)
             if training:
                 optimizer.zero_grad(set_to_none=True)
                 (loss1 + loss2).backward()
                 optimizer.step()
                 if scheduler is not None:
                     scheduler.step()
-            sum_index = total.argmax(dim=1) if total.dim() == 2 else total
+            sum_index = sum_target.argmax(dim=1) if sum_target.dim() == 2 else sum_target
             batch = len(digit)
             seen += batch
-            totals += torch.stack([
+            running_sums += torch.stack([
                 loss1.detach() * batch, loss2.detach() * batch,
                 (digit_log_probs.argmax(dim=1) == digit).sum(), (sum_logits.argmax(dim=1) == sum_index).sum(),
-            ]).to(totals.dtype)  # fmt: skip
+            ]).to(running_sums.dtype)  # fmt: skip
             if batch_index % refresh_every == 0 or batch_index == len(loader) - 1:
-                loss1_sum, loss2_sum, correct1, correct2 = totals.tolist()
+                loss1_sum, loss2_sum, correct1, correct2 = running_sums.tolist()
                 if not math.isfinite(loss1_sum + loss2_sum):
                     raise NonFiniteLossError(f"the {label.lower()} loss became non-finite by batch {batch_index}: {DIVERGED}")
                 # shown at the bar's next refresh, every refresh_every batches
                 mean_loss = (loss1_sum + loss2_sum) / seen
                 bar.set_description(_describe(label, batch_index, mean_loss, correct1, correct2, seen), refresh=False)
-    loss1, loss2, correct1, correct2 = (totals / seen).tolist()
+    loss1, loss2, correct1, correct2 = (running_sums / seen).tolist()
     if not (math.isfinite(loss1) and math.isfinite(loss2)):
         raise NonFiniteLossError(f"the {label.lower()} loss became non-finite: {DIVERGED}")
     return {"loss1": loss1, "loss2": loss2, "total": loss1 + loss2, "acc1": 100 * correct1, "acc2": 100 * correct2}
