@@ -182,7 +182,8 @@ def draw_numbers(count, seed):
 
 
 def data_generator(mnist, numbers, index):
-    """The original notes' generator: (image, label, random number, sum) for one index."""
+    """(image, label, random number, sum) for one index. The name is the original notes'; it returns one
+    sample, it is not a Python generator."""
     image, label = mnist[index]
     number = int(numbers[index])
     return image, label, number, label + number

@@ -47,7 +47,7 @@ def _conv_block(in_channels, out_channels):
 
 
 class MNISt(nn.Module):
-    """The CNN: a 1x28x28 image -> 10 digit scores.
+    """The CNN: a 1x28x28 image -> 10 digit scores. (The name, like ``MNISTadder``, is the original notes'.)
 
     Returns ``(log_probs, probs)``: the log-probabilities feed the digit's NLL loss, the
     probabilities are the 10 numbers the adder reads.

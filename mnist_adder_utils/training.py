@@ -32,7 +32,8 @@ class CheckpointError(ValueError):
 
 
 def total_loss(digit_log_probs, digit_target, sum_logits, sum_target):
-    """``(loss1, loss2)``: NLL on the digit's log-probabilities, CrossEntropy on the sum's logits."""
+    """The two losses, ``(loss1, loss2)``: NLL on the digit's log-probabilities, CrossEntropy on the sum's logits.
+    Training minimizes their sum, the total."""
     if sum_target.dim() == 2:  # the conventional loader's one-hot sums
         sum_target = sum_target.argmax(dim=1)
     return F.nll_loss(digit_log_probs, digit_target), F.cross_entropy(sum_logits, sum_target)
