@@ -27,10 +27,14 @@ def test_asking_for_cuda_without_one_is_a_clear_error():
         choose_device("cuda")
 
 
-def test_auto_prefers_cuda_then_cpu():
-    expected = "cuda" if torch.cuda.is_available() else ("mps" if gpu_info()["mps_available"] else "cpu")
-    assert choose_device("auto").type == expected
-    assert choose_device("cpu").type == "cpu"
+@pytest.mark.parametrize(("cuda", "mps", "expected"), [(True, True, "cuda"), (False, True, "mps"), (False, False, "cpu")])
+def test_auto_prefers_cuda_then_apples_gpu_then_the_cpu(monkeypatch, cuda, mps, expected):
+    import mnist_adder_utils.device as device
+
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: cuda)  # what each kind of machine would answer
+    monkeypatch.setattr(device, "_mps_available", lambda: mps)
+    assert choose_device("auto") == torch.device(expected)
+    assert choose_device("cpu") == torch.device("cpu")  # asked for, whatever else there is
 
 
 def test_unknown_device_is_refused():

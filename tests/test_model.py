@@ -1,6 +1,6 @@
 import torch
 
-from mnist_adder_utils.model import Dropout, MNISt, MNISTadder, count_parameters, print_summary
+from mnist_adder_utils.model import Dropout, MNISTadder, count_parameters, print_summary
 
 # The design notes' layer table (kept with the project, not in this repository; notebook 0 summarises the notes):
 # type, output shape, parameters.
@@ -65,9 +65,15 @@ def test_outputs_are_digit_log_probs_and_sum_logits():
     assert torch.allclose(digit_log_probs.exp().sum(dim=1), torch.ones(5))
 
 
-def test_cnn_hands_the_adder_probabilities():
-    log_probs, probs = MNISt().eval()(torch.randn(3, 1, 28, 28))
-    assert torch.allclose(probs, log_probs.exp())
+def test_the_adder_reads_the_cnns_probabilities_then_the_one_hot_number():
+    model, seen = MNISTadder().eval(), []
+    model.adder[0].register_forward_hook(lambda layer, inputs, output: seen.append(inputs[0]))
+    number_onehot = torch.eye(10)[[3, 0, 9]]
+    digit_log_probs, _ = model(torch.randn(3, 1, 28, 28), number_onehot)
+    (adder_input,) = seen
+    assert adder_input.shape == (3, 20)
+    assert torch.allclose(adder_input[:, :10], digit_log_probs.exp())  # probabilities (each row sums to 1), not logs
+    assert torch.equal(adder_input[:, 10:], number_onehot)
 
 
 def test_dropout_zeroes_p_and_keeps_the_mean():
