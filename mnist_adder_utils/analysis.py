@@ -3,7 +3,7 @@
 import torch
 import torch.nn.functional as F
 
-from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, draw_numbers, find_mnist, load_mnist
+from .data import HELD_OUT_PAIRS_SEED, draw_numbers, find_mnist, load_mnist, normalize_pixels
 
 
 @torch.inference_mode()
@@ -13,8 +13,7 @@ def predict_batches(model, images, numbers, batch_size=1000):
     device = next(model.parameters()).device
     digits, sums = [], []
     for start in range(0, len(images), batch_size):
-        image = images[start : start + batch_size].to(device).unsqueeze(1).float()
-        image = (image / 255 - MNIST_MEAN) / MNIST_STD
+        image = normalize_pixels(images[start : start + batch_size].to(device).unsqueeze(1))
         number_onehot = F.one_hot(numbers[start : start + batch_size].to(device), 10).float()
         digit_log_probs, sum_logits = model(image, number_onehot)
         digits.append(digit_log_probs.argmax(dim=1).cpu())

@@ -170,6 +170,14 @@ def load_mnist(source, train, transform=None):
     return torchvision.datasets.MNIST(source.root, train=train, transform=transform, download=False)
 
 
+def normalize_pixels(images):
+    """Pixels -> the normalized floats the CNN reads: uint8 0..255 or floats 0..1, any shape. The one place,
+    beside ``normalize_transform`` (the conventional pipeline's), where images are normalized."""
+    if images.dtype == torch.uint8:  # .float() makes a new tensor: normalizing it in place saves a copy per batch
+        return images.float().sub_(255 * MNIST_MEAN).div_(255 * MNIST_STD)
+    return (images.float() - MNIST_MEAN) / MNIST_STD
+
+
 def normalize_transform():
     """The per-sample transform of the conventional pipeline: PIL image -> normalized tensor."""
     return transforms.Compose([transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))])

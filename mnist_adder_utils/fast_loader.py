@@ -7,7 +7,7 @@ a few tensor operations, where a DataLoader calls Python once per image.
 
 import torch
 
-from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, draw_numbers, load_mnist
+from .data import HELD_OUT_PAIRS_SEED, draw_numbers, load_mnist, normalize_pixels
 
 
 class TensorPairLoader:
@@ -48,7 +48,7 @@ class TensorPairLoader:
                 number = torch.randint(0, 10, (len(index),), generator=self.generator).to(self.device, non_blocking=True)
             else:
                 number = self.numbers[index]
-            image = self.images[index].unsqueeze(1).float().sub_(255 * MNIST_MEAN).div_(255 * MNIST_STD)
+            image = normalize_pixels(self.images[index].unsqueeze(1))
             number_onehot = torch.nn.functional.one_hot(number, 10).float()
             yield image, number_onehot, digit, digit + number
 

@@ -5,7 +5,7 @@ from pathlib import Path
 import torch
 import torch.nn.functional as F
 
-from .data import MNIST_MEAN, MNIST_STD
+from .data import normalize_pixels
 
 
 def check_number(number):
@@ -22,8 +22,7 @@ def image_tensor(image):
         image = image[0]
     if tuple(image.shape) != (28, 28):
         raise ValueError(f"the image must be 28x28 pixels, got {'x'.join(map(str, image.shape))}")
-    image = image.float() / 255 if image.dtype == torch.uint8 else image.float()
-    return ((image - MNIST_MEAN) / MNIST_STD).reshape(1, 1, 28, 28)
+    return normalize_pixels(image).reshape(1, 1, 28, 28)
 
 
 def read_image_file(path):

@@ -13,7 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
-from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, find_mnist
+from .data import HELD_OUT_PAIRS_SEED, find_mnist, normalize_pixels
 from .device import choose_device, describe_device
 from .fast_loader import TensorPairLoader, held_out_split
 from .model import MNISt, adder_mlp
@@ -69,11 +69,6 @@ def sum_loss(digit_log_probs, digit, sum_scores, total):
     return digit_log_probs.new_zeros(()), F.cross_entropy(sum_scores, total)
 
 
-def _normalized(images):
-    """uint8 pixels -> the normalized floats the CNN was trained on (as ``TensorPairLoader`` makes them)."""
-    return images.float().sub_(255 * MNIST_MEAN).div_(255 * MNIST_STD)
-
-
 def augment_pair(pair):
     """Rotate and shift each image of each pair on its own (notebook 6's augmentation)."""
     return augment_batch(pair.reshape(-1, 1, *pair.shape[-2:])).view_as(pair)
@@ -97,7 +92,7 @@ class SumPairLoader(TensorPairLoader):
         order = torch.randperm(count, generator=self.generator) if self.shuffle else torch.arange(count)
         for start in range(0, count, self.batch_size):
             pairs = self.pairs[order[start : start + self.batch_size].to(self.device)]
-            pair = _normalized(self.images[pairs])  # [B, 2, 28, 28]
+            pair = normalize_pixels(self.images[pairs])  # [B, 2, 28, 28]
             digits = self.labels[pairs]
             yield pair, pair.new_empty(len(pairs), 0), digits[:, 0], digits.sum(dim=1)
 
@@ -127,7 +122,7 @@ def read_digits(cnn, images, device="cpu", batch_size=1000):
     cnn.eval()
     predictions = []
     for start in range(0, len(images), batch_size):
-        log_probs, _ = cnn(_normalized(images[start : start + batch_size].to(device).unsqueeze(1)))
+        log_probs, _ = cnn(normalize_pixels(images[start : start + batch_size].to(device).unsqueeze(1)))
         predictions.append(log_probs.argmax(dim=1).cpu())
     return torch.cat(predictions)
 

@@ -153,3 +153,16 @@ def test_a_validation_split_holds_out_the_last_training_images_and_never_trains_
     assert torch.equal(train_loader.images, train.data[:-500])
     with pytest.raises(ValueError, match="validation must hold"):
         fast_loaders(mnist_source, 128, validation=len(train.data))
+
+
+def test_every_pipeline_normalizes_pixels_alike_and_leaves_the_callers_tensor_alone():
+    from PIL import Image
+
+    from mnist_adder_utils.data import normalize_pixels
+
+    pixels = torch.arange(0, 256, dtype=torch.uint8)[:196].reshape(14, 14)
+    conventional = normalize_transform()(Image.fromarray(pixels.numpy()))[0]  # torchvision's ToTensor + Normalize
+    assert torch.allclose(normalize_pixels(pixels), conventional, atol=1e-6)
+    as_floats = pixels.float() / 255
+    assert torch.allclose(normalize_pixels(as_floats), conventional, atol=1e-6)
+    assert torch.equal(as_floats, pixels.float() / 255), "normalized in place: the caller's image changed"
