@@ -7,18 +7,28 @@ from .data import HELD_OUT_PAIRS_SEED, draw_numbers, find_mnist, load_mnist, nor
 
 
 @torch.inference_mode()
+def in_batches(answer, images, *per_image, device="cpu", batch_size=1000):
+    """``answer(normalized images, *per_image)`` over uint8 ``images`` [N, 28, 28] and the tensors ``per_image``
+    ([N, ...] each), a batch at a time on ``device``; each of its outputs joined up, on the CPU."""
+    outputs = []
+    for start in range(0, len(images), batch_size):
+        batch = normalize_pixels(images[start : start + batch_size].to(device).unsqueeze(1))
+        extra = [tensor[start : start + batch_size].to(device) for tensor in per_image]
+        outputs.append([output.cpu() for output in answer(batch, *extra)])
+    return [torch.cat(column) for column in zip(*outputs, strict=True)]
+
+
 def predict_batches(model, images, numbers, batch_size=1000):
     """Predicted digits and sums for uint8 ``images`` [N, 28, 28] and ``numbers`` [N] (0..9)."""
+
+    def digit_and_sum(image, number):
+        digit_log_probs, sum_logits = model(image, F.one_hot(number, 10).float())
+        return digit_log_probs.argmax(dim=1), sum_logits.argmax(dim=1)
+
     model.eval()
     device = next(model.parameters()).device
-    digits, sums = [], []
-    for start in range(0, len(images), batch_size):
-        image = normalize_pixels(images[start : start + batch_size].to(device).unsqueeze(1))
-        number_onehot = F.one_hot(numbers[start : start + batch_size].to(device), 10).float()
-        digit_log_probs, sum_logits = model(image, number_onehot)
-        digits.append(digit_log_probs.argmax(dim=1).cpu())
-        sums.append(sum_logits.argmax(dim=1).cpu())
-    return torch.cat(digits), torch.cat(sums)
+    digits, sums = in_batches(digit_and_sum, images, numbers, device=device, batch_size=batch_size)
+    return digits, sums
 
 
 def test_set_results(model, source):

@@ -13,6 +13,7 @@ import torch
 import torch.nn.functional as F
 from torch import nn
 
+from .analysis import in_batches
 from .data import HELD_OUT_PAIRS_SEED, find_mnist, normalize_pixels
 from .device import choose_device, describe_device
 from .fast_loader import TensorPairLoader, held_out_split
@@ -120,11 +121,8 @@ def sum_pair_loaders(source, batch_size=128, seed=1, device="cpu", train_limit=N
 def read_digits(cnn, images, device="cpu", batch_size=1000):
     """The CNN's digit for each uint8 image [N, 28, 28]: how well it reads digits it was never told."""
     cnn.eval()
-    predictions = []
-    for start in range(0, len(images), batch_size):
-        log_probs, _ = cnn(normalize_pixels(images[start : start + batch_size].to(device).unsqueeze(1)))
-        predictions.append(log_probs.argmax(dim=1).cpu())
-    return torch.cat(predictions)
+    (digits,) = in_batches(lambda image: [cnn(image)[0].argmax(dim=1)], images, device=device, batch_size=batch_size)
+    return digits
 
 
 def digit_names(confusion):
