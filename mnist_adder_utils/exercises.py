@@ -108,6 +108,8 @@ def _matches(answer, expected, tolerance):
         )
     if isinstance(expected, str):
         return isinstance(answer, str) and answer.strip().lower() == expected
+    if hasattr(answer, "item") and getattr(answer, "ndim", 1) == 0:  # a one-number tensor or NumPy value
+        answer = answer.item()
     if isinstance(answer, bool) or not isinstance(answer, (int, float)):
         return False
     return math.isclose(answer, expected, rel_tol=tolerance)
@@ -121,12 +123,19 @@ def is_right(question, answer):
     return _matches(answer, expected.answer, expected.tolerance)
 
 
-def check(question, answer=...):
-    """Say whether ``answer`` to ``question`` is right, and if not give a hint (never the answer)."""
+def check(question, *answer):
+    """Say whether the answer to ``question`` is right, and if not give a hint (never the answer).
+
+    ``check("01.1", (6, 6, 2))`` and ``check("01.1", 6, 6, 2)`` are the same; ``check("01.1", ...)`` asks.
+    """
+    answer = answer[0] if len(answer) == 1 else tuple(answer) if answer else ...
     right = is_right(question, answer)
+    expected = QUESTIONS[question].answer
     if answer is ...:
         print(f"Question {question}: write your answer in place of the ... and run the cell again.")
     elif right:
         print(f"Right. {QUESTIONS[question].explanation}")
+    elif isinstance(expected, tuple) and not (isinstance(answer, (tuple, list)) and len(answer) == len(expected)):
+        print(f"Not yet ({answer!r}): the answer is {len(expected)} values, in the order the exercise asks them.")
     else:
         print(f"Not yet ({answer!r}). Hint: {QUESTIONS[question].hint}")
