@@ -23,6 +23,8 @@ class NoDigitError(ValueError):
 
 def grayscale(picture):
     """A PIL image of any mode as a float array 0..1, transparency composited on white."""
+    if picture.mode.startswith("I;16") or picture.mode == "I":  # 16-bit gray, as a 16-bit PNG opens: 0..65535
+        return np.clip(np.asarray(picture, dtype=np.float32) / 65535, 0, 1)
     if picture.mode in ("P", "PA") or (picture.mode in ("L", "RGB") and "transparency" in picture.info):
         picture = picture.convert("RGBA")
     if picture.mode in ("RGBA", "LA", "La", "RGBa"):

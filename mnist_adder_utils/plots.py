@@ -25,7 +25,7 @@ def _pixels(image):
 def sample_grid(images, digits, numbers, columns=8, path=None):
     """MNIST images captioned with their addition, e.g. "7 + 3 = 10"."""
     rows = (len(images) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
     for axis, image, digit, number in zip(axes.flat, images, digits, numbers, strict=False):
@@ -137,7 +137,7 @@ def addition_table_plot(table, path=None):
 def mistakes_gallery(results, indices, columns=8, path=None):
     """Test pairs the model got wrong, titled with the truth and the prediction."""
     rows = max(1, (len(indices) + columns - 1) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows))
+    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
     for axis, index in zip(axes.flat, indices, strict=False):
