@@ -8,10 +8,11 @@ CPU, yet be far above chance (10% for the digit, at most 10% for the sum) so tha
 script trains each recipe for 1 and 3 epochs with seeds 1..5 and prints, for each, the mean ± std (worst) and the
 mean minus three standard deviations, which the notebooks take, rounded down, as their bars.
 
-Runs are appended to --out (scripts/quick_results.jsonl) as they end, keyed like seeds.py's, and a rerun skips them.
+Runs are appended to --out (scripts/quick_results.jsonl) as they end, known as seeds.py's are, and a rerun skips them.
 """
 
 import argparse
+import math
 import statistics
 from pathlib import Path
 
@@ -29,7 +30,7 @@ def run(recipe, epochs, seed, done, out):
     key, settings = run_key(config)
     if key not in done:
         _, history = train(config, progress=False, log=lambda line: None)
-        done[key] = {"key": key, "recipe": recipe, "data": "bundled sample", **settings,
+        done[key] = {"key": key, "recipe": recipe, **settings,
                      "digit": history["test"]["acc1"][-1], "sum": history["test"]["acc2"][-1],
                      "train_seconds": round(sum(history["epoch_seconds"]), 1)}  # fmt: skip
         append_run(out, done[key])
@@ -50,7 +51,7 @@ def main():
             for key in ("digit", "sum"):
                 values = [r[key] for r in results]
                 columns.append(spread(values))
-                bars.append(f"{statistics.mean(values) - 3 * statistics.stdev(values):.1f}")
+                bars.append(f"{math.floor(10 * (statistics.mean(values) - 3 * statistics.stdev(values))) / 10:.1f}")  # down
             print(f"| {recipe} | {epochs} | {columns[0]} | {columns[1]} | {', '.join(bars)} |", flush=True)
 
 

@@ -8,6 +8,7 @@ from pathlib import Path
 
 import torch
 
+from mnist_adder_utils.data import find_mnist, load_mnist
 from mnist_adder_utils.device import cpu_name
 from mnist_adder_utils.recipes import TrainConfig
 
@@ -17,17 +18,28 @@ TRAINING_SETTINGS = tuple(
 )
 
 
-def load_runs(path):
-    """The runs already in the results file ``path``, by their ``key``."""
+# a run is known by these: its settings, its data, the CPU type (rounding differs between CPUs) and torch's version
+IDENTITY = (*TRAINING_SETTINGS, "data", "cpu", "torch")
+
+
+def identity(run):
+    """What a run is known by, as one text. (Rows written before runs said their data were all of full MNIST.)"""
+    return json.dumps({name: run.get(name, "MNIST" if name == "data" else None) for name in IDENTITY}, sort_keys=True)
+
+
+def load_runs(path, key=identity):
+    """The runs already in the results file ``path``, by ``key(run)``."""
     path = Path(path)
-    return {r["key"]: r for r in map(json.loads, path.read_text().splitlines())} if path.is_file() else {}
+    return {key(r): r for r in map(json.loads, path.read_text().splitlines())} if path.is_file() else {}
 
 
 def run_key(config):
-    """``(key, settings)``: every training setting of ``config``, the CPU type and the torch version, as one text."""
+    """``(key, settings)``: every training setting of ``config``, its data, the CPU type and torch's version."""
     settings = {name: getattr(config, name) for name in TRAINING_SETTINGS}
-    settings.update(cpu=cpu_name(), torch=torch.__version__)
-    return json.dumps(settings, sort_keys=True), settings
+    images = len(load_mnist(find_mnist(config.data_root), train=True))
+    data = {60_000: "MNIST", 6_000: "bundled sample"}.get(images, f"{images:,} training images")
+    settings.update(data=data, cpu=cpu_name(), torch=torch.__version__)
+    return identity(settings), settings
 
 
 def append_run(path, result):

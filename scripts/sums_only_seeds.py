@@ -70,7 +70,7 @@ def main():
     parser.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
     parser.add_argument("--out", default=str(Path(__file__).with_name("sums_only_results.jsonl")), help="results, one run a line")
     args = parser.parse_args()
-    done = load_runs(args.out)
+    done = load_runs(args.out, key=lambda run: run["key"])
     test = load_mnist(find_mnist(args.data_root), train=False)
 
     scores = []
