@@ -22,6 +22,7 @@ RECIPES = {
 }
 MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2
+ONE_CYCLE_MIN_STEPS = 8
 MOMENTUM_SWING = 0.05  # the one-cycle schedule moves momentum this far either side of config.momentum
 RECIPE_NOTEBOOKS = {"original": 4, "improved": 6}  # where each recipe is trained
 # A resumed run must share these settings with its checkpoint, or it would mix two runs in one (a one-cycle
@@ -108,6 +109,12 @@ def make_optimizer(model, config, steps_per_epoch):
     )
     scheduler = None
     if config.schedule == "onecycle":
+        steps = config.epochs * steps_per_epoch
+        if steps < ONE_CYCLE_MIN_STEPS:  # with 4, OneCycleLR itself divides by zero
+            raise ValueError(
+                f"the one-cycle schedule needs at least {ONE_CYCLE_MIN_STEPS} batches in all to rise and fall; this run "
+                f"has {steps} (epochs {config.epochs}, {steps_per_epoch} an epoch): train on more images or for more epochs"
+            )
         scheduler = torch.optim.lr_scheduler.OneCycleLR(
             optimizer, max_lr=config.lr, epochs=config.epochs, steps_per_epoch=steps_per_epoch, pct_start=0.25,
             base_momentum=max(0.0, config.momentum - MOMENTUM_SWING),
@@ -116,12 +123,20 @@ def make_optimizer(model, config, steps_per_epoch):
     return optimizer, scheduler
 
 
-def train(config, resume=False, progress=True, log=print, model=None, loss_fn=total_loss):
+def new_adder(config):
+    """The series' network, with the config's dropout in every Dropout layer."""
+    return MNISTadder(config.dropout, config.dropout)
+
+
+def train(config, resume=False, progress=True, log=print, model=None, loss_fn=total_loss, *,
+          new_model=new_adder, loaders=fast_loaders, augment=augment_batch, details=None):  # fmt: skip
     """Train the network as ``config`` says; return ``(model, history)``.
 
     With ``resume``, go on from ``config.checkpoint`` instead of starting over. ``model`` (an
     ``nn.Module`` taking ``(image, number_onehot)``) and ``loss_fn`` (see ``run_epoch``) let you
-    train your own variant with the same data, optimizer and schedule.
+    train your own variant with the same data, optimizer and schedule. Another task (notebook 8's)
+    brings its own ``new_model(config)`` (called after seeding, so the seed fixes the first weights),
+    ``loaders``, ``augment`` and ``details`` (saved in its checkpoints beside the config).
     """
     device = choose_device(config.device)
     if config.checkpoint is not None:
@@ -131,17 +146,15 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     source = find_mnist(config.data_root)
     log(f"MNIST: {source.description}; training on: {describe_device(device)}")
     torch.manual_seed(config.seed)
-    model = (MNISTadder(config.dropout, config.dropout) if model is None else model).to(device)
-    train_loader, test_loader = fast_loaders(
-        source, config.batch_size, config.seed, device, config.train_limit, config.validation
-    )
+    model = (new_model(config) if model is None else model).to(device)
+    train_loader, test_loader = loaders(source, config.batch_size, config.seed, device, config.train_limit, config.validation)
     if config.validation:
         log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
     optimizer, scheduler = make_optimizer(model, config, len(train_loader))
     history = fit(
         model, optimizer, train_loader, test_loader, config.epochs, device,
-        scheduler=scheduler, augment=augment_batch if config.augment else None,
-        checkpoint_path=config.checkpoint, resume_from=resume_from, config=asdict(config),
+        scheduler=scheduler, augment=augment if config.augment else None,
+        checkpoint_path=config.checkpoint, resume_from=resume_from, config={**asdict(config), **(details or {})},
         progress=progress, log=log, loss_fn=loss_fn,
     )  # fmt: skip
     return model, history

@@ -3,23 +3,20 @@
 The same CNN reads both images. Its two digit distributions give the sum's distribution exactly,
 p(s) = sum over a + b = s of p(a) p(b), so the loss is the NLL of the true sum, and its gradient
 teaches the CNN digits it is never shown. The variant puts the series' MLP adder in place of the
-exact sum. Training reuses ``training.fit``: a batch is ``(pair, unused, first_digit, sum)``, the
-first digit only to report how well the CNN reads digits (training never uses it).
+exact sum. Training goes through ``recipes.train`` with this task's model, batches, augmentation and
+loss: a batch is ``(pair, unused, first_digit, sum)``, the first digit only to report how well the CNN
+reads digits (training never uses it).
 """
-
-from dataclasses import asdict
 
 import torch
 import torch.nn.functional as F
 from torch import nn
 
 from .analysis import in_batches
-from .data import HELD_OUT_PAIRS_SEED, find_mnist, normalize_pixels
-from .device import choose_device, describe_device
+from .data import HELD_OUT_PAIRS_SEED, normalize_pixels
 from .fast_loader import TensorPairLoader, held_out_split
 from .model import MNISt, adder_mlp
-from .recipes import TrainConfig, augment_batch, make_optimizer
-from .training import fit
+from .recipes import TrainConfig, augment_batch, train
 
 SUMS = 19
 EPOCHS = 8  # what lets both heads train within notebook 8's 10 minutes on 2 CPU cores
@@ -132,6 +129,9 @@ def digit_names(confusion):
     output k must mean digit k (the arithmetic uses k); an MLP adder ties no output to any digit,
     so its digits are read through the best naming. Returns ``names``: output k stands for digit
     ``names[k]``. Exact: dynamic programming over the sets of digits already named (2^10 of them).
+    ``scipy.optimize.linear_sum_assignment`` solves the same problem in one call; the loop is written
+    out because it shows the whole method (name the outputs one by one, keep the best way to reach
+    each set of digits used) and needs no library beyond torch.
     """
     count = len(confusion)
     best = {0: (0, ())}  # digits named so far, as a bit mask -> (agreements, the digit of each output so far)
@@ -161,21 +161,8 @@ def train_sums_only(head="exact", progress=True, log=print, model=None, **settin
     config = TrainConfig.for_recipe("improved", **{"epochs": EPOCHS, "dropout": DROPOUT, **settings})
     if settings.get("checkpoint") is None:  # never over the improved recipe's own checkpoint
         config.checkpoint = None
-    device = choose_device(config.device)
-    source = find_mnist(config.data_root)
-    log(f"MNIST: {source.description}; training on: {describe_device(device)}")
-    torch.manual_seed(config.seed)
-    name = head if model is None else type(model).__name__
-    model = (SumsOnlyModel(head, config.dropout) if model is None else model).to(device)
-    train_loader, test_loader = sum_pair_loaders(
-        source, config.batch_size, config.seed, device, config.train_limit, config.validation
-    )
-    if config.validation:
-        log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
-    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
-    history = fit(
-        model, optimizer, train_loader, test_loader, config.epochs, device,
-        scheduler=scheduler, augment=augment_pair if config.augment else None, checkpoint_path=config.checkpoint,
-        config={**asdict(config), "head": name}, progress=progress, log=log, loss_fn=sum_loss,
+    return train(
+        config, progress=progress, log=log, model=model, loss_fn=sum_loss,
+        new_model=lambda config: SumsOnlyModel(head, config.dropout), loaders=sum_pair_loaders, augment=augment_pair,
+        details={"head": head if model is None else type(model).__name__},
     )  # fmt: skip
-    return model, history

@@ -8,7 +8,7 @@ import pytest
 import torch
 from PIL import Image
 
-from mnist_adder_utils.cli import main
+from mnist_adder_utils.cli import EXIT_ERROR, main
 from mnist_adder_utils.data import load_mnist
 from mnist_adder_utils.model import MNISTadder
 from mnist_adder_utils.training import load_checkpoint, save_checkpoint
@@ -230,3 +230,13 @@ def test_a_checkpoint_carrying_a_pickled_callable_is_refused_without_running_it(
         line = one_line_error(capsys, argv)
         assert "was refused: it carries a pickled Python object (posix.mkdir)" in line or os.name != "posix", line
         assert not ran.exists()
+
+
+def test_a_one_cycle_run_too_short_to_rise_and_fall_is_refused_in_one_line(mnist_source, tmp_path, capsys):
+    # 512 images are 4 batches: torch's OneCycleLR would divide by zero
+    args = ["train", "--recipe", "improved", "--epochs", "1", "--train-limit", "512", "--no-progress"]
+    assert main([*args, "--checkpoint", str(tmp_path / "run.pt"), "--data-root", str(mnist_source.root)]) == EXIT_ERROR
+    (line,) = capsys.readouterr().err.strip().splitlines()
+    assert line == ("error: the one-cycle schedule needs at least 8 batches in all to rise and fall; this run has 4 "
+                    "(epochs 1, 4 an epoch): train on more images or for more epochs")  # fmt: skip
+    assert not list(tmp_path.iterdir())  # nothing written

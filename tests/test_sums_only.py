@@ -108,7 +108,7 @@ def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_as
 ):
     monkeypatch.setenv(RUNS_ENV_VAR, str(tmp_path))  # where a default checkpoint would land
     with dtype_recorder as recorded:  # Apple GPUs (MPS) have no float64
-        model, history = train_sums_only(head, epochs=1, train_limit=512, data_root=str(mnist_source.root),
+        model, history = train_sums_only(head, epochs=1, train_limit=2048, data_root=str(mnist_source.root),
                                          progress=False, log=lambda line: None)  # fmt: skip
     assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
     assert {layer.p for layer in model.modules() if isinstance(layer, torch.nn.Dropout)} == {sums_only.DROPOUT}
@@ -117,5 +117,5 @@ def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_as
 
 def test_a_checkpoint_asked_for_by_path_loads_under_the_safe_loader(mnist_source, tmp_path):
     path = tmp_path / "sums.pt"  # a Path, not text: the config the checkpoint stores must still be plain values
-    train_sums_only(epochs=1, train_limit=256, data_root=mnist_source.root, checkpoint=path, progress=False, log=print)
+    train_sums_only(epochs=1, train_limit=2048, data_root=mnist_source.root, checkpoint=path, progress=False, log=print)
     assert load_checkpoint(path)["config"]["checkpoint"] == str(path)
