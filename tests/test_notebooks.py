@@ -21,16 +21,14 @@ from mnist_adder_utils import notebook as notebook_helpers
 from mnist_adder_utils.exercises import QUESTIONS
 from mnist_adder_utils.notebook import (
     REPOSITORY_URL,
-    WIDGET_VIEW,
     RestartNeeded,
     WrongRelease,
     image_dir,
     keep_runs_on_drive,
     parameters,
-    prediction_explorer,
-    show_widget,
     stop_if_restart_needed,
 )
+from mnist_adder_utils.widgets import WIDGET_VIEW, prediction_explorer, show_widget
 
 NOTEBOOKS = sorted((Path(__file__).resolve().parents[1] / "notebooks").glob("[0-9][0-9]_*.ipynb"))
 SLUG = REPOSITORY_URL.removeprefix("https://github.com/")
@@ -186,11 +184,11 @@ def test_checkpoints_can_go_to_google_drive_on_colab(tmp_path, monkeypatch):
         keep_runs_on_drive(tmp_path)
     monkeypatch.syspath_prepend(str(Path(__file__).parent / "colab"))
     imported_before = set(sys.modules)
-    import google.colab.drive
+    import google.colab.calls
 
     monkeypatch.setenv("MNIST_ADDER_RUNS", "runs")
     assert keep_runs_on_drive(tmp_path / "drive") == tmp_path / "drive"
-    assert google.colab.drive.mounted == ["/content/drive"] and runs_dir() == tmp_path / "drive"
+    assert google.colab.calls.recorded == ["drive.mount /content/drive"] and runs_dir() == tmp_path / "drive"
     for module in set(sys.modules) - imported_before:  # not on Colab any more, for the tests after this one
         del sys.modules[module]
 
@@ -297,7 +295,7 @@ def test_the_sums_only_lesson_has_an_exercise_that_trains_the_readers_own_model(
 
 
 def test_uploads_are_read_in_the_formats_of_ipywidgets_7_and_8():
-    from mnist_adder_utils.notebook import uploaded_files
+    from mnist_adder_utils.widgets import uploaded_files
 
     version_7 = {"seven.png": {"metadata": {"name": "seven.png"}, "content": b"png bytes"}}
     version_8 = ({"name": "seven.png", "type": "image/png", "content": memoryview(b"png bytes")},)

@@ -1,7 +1,7 @@
 """``drive.mount`` records its mount point instead of asking for Google Drive."""
 
-mounted = []
+from .calls import record
 
 
 def mount(mountpoint, force_remount=False):
-    mounted.append(mountpoint)
+    record("drive.mount", mountpoint)

@@ -1,0 +1,27 @@
+"""The package's layout, as its docstring sketches it: every module listed, and each imports only from those above it."""
+
+import ast
+import re
+from pathlib import Path
+
+import mnist_adder_utils
+
+PACKAGE = Path(mnist_adder_utils.__file__).parent
+LAYOUT = re.findall(r"^    (\w+) {2,}\S", mnist_adder_utils.__doc__, flags=re.M)
+
+
+def own_imports(module):
+    """The package's modules that ``module`` imports, at its top or inside its functions."""
+    tree = ast.parse((PACKAGE / f"{module}.py").read_text())
+    return {node.module.split(".")[0] for node in ast.walk(tree) if isinstance(node, ast.ImportFrom) and node.level == 1}
+
+
+def test_the_sketch_lists_every_module_once():
+    modules = {p.stem for p in PACKAGE.glob("*.py")} - {"__init__", "__main__"}
+    assert sorted(LAYOUT) == sorted(modules)
+
+
+def test_each_module_imports_only_from_those_above_it():
+    for position, module in enumerate(LAYOUT):
+        below = own_imports(module) - set(LAYOUT[:position])
+        assert not below, f"{module} imports {sorted(below)}, listed below it in the package's sketch"
