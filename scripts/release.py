@@ -3,6 +3,7 @@ sdist and the wheel, check them, and print what a maintainer runs next.
 
     python scripts/release.py            # stamp, build into dist/, check
     python scripts/release.py --stamp-only
+    python scripts/release.py --check-wheel dist/mnist_adder-X-py3-none-any.whl   # the check alone
 
 The version is ``mnist_adder_utils.__version__`` and the URL ``mnist_adder_utils.notebook.REPOSITORY_URL``: the
 one place each is kept. The notebooks' install cells pin the version and name the URL's git tag; their Colab
@@ -56,7 +57,12 @@ def check_wheel(wheel):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stamp-only", action="store_true", help="stamp the notebooks and the README, build nothing")
+    parser.add_argument("--check-wheel", metavar="WHEEL", help="check that WHEEL holds every module and the sample, nothing else")
     args = parser.parse_args()
+    if args.check_wheel:
+        check_wheel(args.check_wheel)
+        print(f"{Path(args.check_wheel).name} holds every module of the package and the bundled sample")
+        return
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         stamp_notebook(path, __version__, REPOSITORY_URL)
     readme = ROOT / "README.md"
