@@ -4,9 +4,11 @@ Opens a scratch copy of notebooks/ in JupyterLab (JupyterLab autosaves, the comm
 untouched), runs all cells of 07, then moves the number slider with the keyboard, types an image index into
 the other slider, presses "random image", and checks that each one redraws the answer. On the drawing pad it
 clears the picture, draws a 7 with the mouse, and checks that the answer appears and follows the number. It
-fails on any error output. It needs what CI does not install, so it is run by hand:
+uploads a photographed 7 (tests/colab/uploaded_digit.png) through the upload button and checks the answer. It
+fails on any error output. It reads what a reader sees: the text in the page. It needs a browser, which CI does
+not install, so it is run by hand (its tools are pinned in scripts/browser-check-requirements.txt):
 
-    apt-get install -y chromium && .venv/bin/pip install playwright
+    apt-get install -y chromium && .venv/bin/pip install -r scripts/browser-check-requirements.txt
     .venv/bin/python scripts/check_explorer_in_jupyterlab.py --screenshot image/explorer.png \
         --pad-screenshot image/drawing_pad.png
 """
@@ -28,6 +30,7 @@ from playwright.sync_api import sync_playwright
 
 NOTEBOOKS = Path(__file__).resolve().parents[1] / "notebooks"
 NOTEBOOK = "07_results_explorer.ipynb"
+UPLOADED_PICTURE = NOTEBOOKS.parent / "tests" / "colab" / "uploaded_digit.png"
 TOKEN = "explorer-check"
 RUN_ALL_SECONDS = 600  # without a checkpoint the notebook trains a short run first
 
@@ -88,7 +91,8 @@ def use_explorer(page, url, screenshot):
     explorer.scroll_into_view_if_needed()
 
     def readouts():
-        return explorer.locator(".widget-readout").all_inner_texts()
+        # the text in the page (inner_text, which asks for the rendered text, reads these readouts as empty)
+        return [text.strip() for text in explorer.locator(".widget-readout").all_text_contents()]
 
     def answer():
         return explorer.locator(".widget-output img").get_attribute("src")
@@ -135,7 +139,7 @@ def use_drawing_pad(page, screenshot):
     pad_box.scroll_into_view_if_needed()
 
     def answer():
-        return pad_box.locator(".widget-output").inner_text()
+        return pad_box.locator(".widget-output").text_content().strip()
 
     pad_box.locator("button", has_text="clear").click()
     wait_until(lambda: "draw a digit" in answer())
@@ -161,6 +165,20 @@ def use_drawing_pad(page, screenshot):
         print(f"saved {screenshot}")
 
 
+def use_upload(page, picture):
+    box = page.locator(".widget-vbox", has=page.locator(".widget-upload")).last
+    box.scroll_into_view_if_needed()
+    check("10 MB" in box.text_content(), "the upload button says its size limit beside it")
+    box.locator("input[type=file]").set_input_files(str(picture))
+
+    def answer():
+        return box.locator(".widget-output").text_content().strip()
+
+    wait_until(answer)
+    check(answer().startswith("digit 7") and "7 + 3 = 10" in answer(), f"an uploaded photo of a 7 is read: {answer()!r}")
+    check(box.locator(".widget-output img").count() == 1, "with the picture the network read")
+
+
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--chromium", default=shutil.which("chromium") or "/usr/bin/chromium", help="the browser")
@@ -179,6 +197,7 @@ def main():
                 try:
                     use_explorer(page, f"http://127.0.0.1:{port}/lab/tree/{NOTEBOOK}?token={TOKEN}", args.screenshot)
                     use_drawing_pad(page, args.pad_screenshot)
+                    use_upload(page, UPLOADED_PICTURE)
                 except (Exception, SystemExit):
                     page.screenshot(path="explorer-check-failed.png")
                     print("the page as it was: explorer-check-failed.png")
