@@ -15,11 +15,14 @@
 Every run is appended to --out (scripts/seeds_results.jsonl, committed) as one JSON line as soon as it
 ends, so an interrupted script loses nothing, and a rerun skips the runs already there. A run is known by
 everything that shapes it: every training setting, the CPU type (rounding differs between CPUs) and the
-torch version; a label alone never stands for a run. Rows written before runs were keyed this way (by a
-label, some without timings) are kept, untouched, in scripts/legacy_seeds_results.jsonl and are never reused.
+torch version; a label alone never stands for a run. Each row also keeps its training seconds and the
+5-minute load average as it ended: above the threads torch used, the CPU was shared and the seconds are not
+clean. Rows written before runs were keyed this way (by a label, some without timings) are kept, untouched,
+in scripts/legacy_seeds_results.jsonl and are never reused.
 """
 
 import argparse
+import os
 from pathlib import Path
 
 from runs_file import TRAINING_SETTINGS, append_run, load_runs, run_key, spread, validation_score
@@ -55,7 +58,8 @@ def run(label, recipe, overrides, seed, validation, args, done):
     _, history = train(config, progress=False, log=lambda line: None)
     held_out = history["test"]
     result = {"key": key, "label": label, **settings, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
-              "train_seconds": round(sum(history["epoch_seconds"]), 1)}  # fmt: skip
+              "train_seconds": round(sum(history["epoch_seconds"]), 1),
+              "load_average_5min": round(os.getloadavg()[1], 2)}  # fmt: skip  (above the threads used: the CPU was shared)
     append_run(args.out, result)
     print(f"{label:<28} seed {seed} {'validation' if validation else 'test':>10}: "
           f"digit {result['digit']:.2f}%  sum {result['sum']:.2f}%  ({result['train_seconds']:.0f} s)", flush=True)  # fmt: skip
