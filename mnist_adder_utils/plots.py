@@ -22,12 +22,20 @@ def _pixels(image):
     return torch.as_tensor(image).squeeze().cpu().numpy()
 
 
-def sample_grid(images, digits, numbers, columns=8, path=None):
-    """MNIST images captioned with their addition, e.g. "7 + 3 = 10"."""
-    rows = (len(images) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(1.4 * columns, 1.6 * rows), squeeze=False)
+def _grid(count, columns, cell_size):
+    """A figure of ``count`` pictures in rows of ``columns`` (at least one row), each cell ``cell_size`` inches,
+    with no axes drawn; returns ``(figure, axes)``, ``axes`` always 2-D."""
+    rows = max(1, (count + columns - 1) // columns)
+    width, height = cell_size
+    figure, axes = plt.subplots(rows, columns, figsize=(width * columns, height * rows), squeeze=False)
     for axis in axes.flat:
         axis.axis("off")
+    return figure, axes
+
+
+def sample_grid(images, digits, numbers, columns=8, path=None):
+    """MNIST images captioned with their addition, e.g. "7 + 3 = 10"."""
+    figure, axes = _grid(len(images), columns, (1.4, 1.6))
     for axis, image, digit, number in zip(axes.flat, images, digits, numbers, strict=False):
         axis.imshow(_pixels(image), cmap="gray")
         axis.set_title(f"{int(digit)} + {int(number)} = {int(digit) + int(number)}", fontsize=10)
@@ -37,10 +45,7 @@ def sample_grid(images, digits, numbers, columns=8, path=None):
 
 def pair_grid(pairs, sums, columns=6, path=None):
     """Image pairs [N, 2, 28, 28] captioned with their sum only: what sums-only training is told."""
-    rows = (len(pairs) + columns - 1) // columns
-    figure, axes = plt.subplots(rows, columns, figsize=(2.2 * columns, 1.5 * rows), squeeze=False)
-    for axis in axes.flat:
-        axis.axis("off")
+    figure, axes = _grid(len(pairs), columns, (2.2, 1.5))
     for axis, pair, total in zip(axes.flat, pairs, sums, strict=False):
         axis.imshow(torch.cat([torch.as_tensor(pair[0]), torch.as_tensor(pair[1])], dim=-1).cpu().numpy(), cmap="gray")
         axis.set_title(f"sum {int(total)}", fontsize=10)
@@ -136,10 +141,7 @@ def addition_table_plot(table, path=None):
 
 def mistakes_gallery(results, indices, columns=8, path=None):
     """Test pairs the model got wrong, titled with the truth and the prediction."""
-    rows = max(1, (len(indices) + columns - 1) // columns)
-    figure, axes = plt.subplots(rows, columns, figsize=(1.6 * columns, 1.9 * rows), squeeze=False)
-    for axis in axes.flat:
-        axis.axis("off")
+    figure, axes = _grid(len(indices), columns, (1.6, 1.9))
     for axis, index in zip(axes.flat, indices, strict=False):
         digit, number = int(results["digit"][index]), int(results["number"][index])
         predicted_digit, predicted_sum = int(results["digit_pred"][index]), int(results["sum_pred"][index])
