@@ -8,7 +8,8 @@ import torch.nn.functional as F
 from mnist_adder_utils.data import _unpack_sample
 from mnist_adder_utils.fast_loader import fast_loaders
 from mnist_adder_utils.model import MNISTadder
-from mnist_adder_utils.recipes import TrainConfig, augment_batch, load_or_train, lr_range_test, make_optimizer, train
+from mnist_adder_utils.recipes import TrainConfig, augment_batch, lr_range_test, make_optimizer, train
+from mnist_adder_utils.trained import load_or_train
 from mnist_adder_utils.training import (
     CheckpointError,
     NonFiniteLossError,
@@ -142,7 +143,8 @@ def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
 @pytest.mark.parametrize("recipe", ["original", "improved"])
 def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, recipe, dtype_recorder):
     config = TrainConfig.for_recipe(recipe, epochs=1)
-    train_loader, test_loader = fast_loaders(mnist_source, 128, seed=1, train_limit=256)
+    # 8 batches: the shortest one-cycle run allowed
+    train_loader, test_loader = fast_loaders(mnist_source, 128, seed=1, train_limit=1024)
     test_loader.images, test_loader.labels, test_loader.numbers = (
         t[:256] for t in (test_loader.images, test_loader.labels, test_loader.numbers)
     )
