@@ -11,6 +11,7 @@ through them (each imports only from those above it):
     progress     the progress bars
     training     the loss, one epoch, fitting over epochs, the history and checkpoints
     recipes      the original and improved settings, and train(): data, model and optimizer put together
+    trained      a trained model back: from its checkpoint, or trained now where there is none
     analysis     a trained model on the test set: predictions in batches, confusions, mistakes
     sums_only    notebook 8's task, trained through recipes.train: digits learnt from sums alone
     handwriting  any picture of a digit prepared as MNIST's digits were
@@ -29,7 +30,8 @@ from .fast_loader import TensorPairLoader, fast_loaders
 from .model import MNISt, MNISTadder, count_parameters, print_summary
 from .notebook import REPOSITORY_URL, show_source
 from .places import checkpoint_path, image_dir, runs_dir
-from .recipes import TrainConfig, augment_batch, load_trained_model, lr_range_test, train
+from .recipes import TrainConfig, augment_batch, lr_range_test, train
+from .trained import load_trained_model
 from .training import fit, load_checkpoint, run_epoch, total_loss
 
 __version__ = "1.2.0"  # the notebooks' install cells pin this release (tests check)

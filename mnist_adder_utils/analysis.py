@@ -77,7 +77,7 @@ def mistakes(results):
 def evaluate_checkpoint(checkpoint, data_root=None, device="auto"):
     """Test accuracies of a saved model, as a dict ready for JSON."""
     from .device import choose_device
-    from .recipes import load_trained_model
+    from .trained import load_trained_model
 
     model, state = load_trained_model(checkpoint, choose_device(device))
     source = find_mnist(data_root)

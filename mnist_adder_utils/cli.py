@@ -133,7 +133,7 @@ def _predict(args):
     from .data import find_mnist, load_mnist
     from .device import choose_device
     from .predict import predict, read_image_file
-    from .recipes import load_trained_model
+    from .trained import load_trained_model
 
     model, _ = load_trained_model(args.checkpoint, choose_device(args.device))
     if args.image is not None:

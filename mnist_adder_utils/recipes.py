@@ -1,6 +1,7 @@
-"""Training recipes end to end: the original one from the design notes, and an improved one."""
+"""Training recipes: the settings of the original one (the design notes') and of the improved one, their
+augmentation and optimizer, and ``train``, which runs a recipe end to end (with the range test behind the
+improved rate)."""
 
-import contextlib
 import copy
 import math
 from dataclasses import asdict, dataclass
@@ -24,7 +25,6 @@ MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2
 ONE_CYCLE_MIN_STEPS = 8
 MOMENTUM_SWING = 0.05  # the one-cycle schedule moves momentum this far either side of config.momentum
-RECIPE_NOTEBOOKS = {"original": 4, "improved": 6}  # where each recipe is trained
 # A resumed run must share these settings with its checkpoint, or it would mix two runs in one (a one-cycle
 # schedule also fixes its epochs: the rate's curve is laid out over them).
 RESUME_MUST_MATCH = ("recipe", "batch_size", "lr", "momentum", "weight_decay", "schedule", "augment", "dropout",
@@ -208,22 +208,6 @@ def experiment(recipe="original", model=None, loss_fn=total_loss, data_root=None
     return history
 
 
-def load_trained_model(checkpoint, device="cpu"):
-    """The model in a checkpoint, in eval mode, and the checkpoint itself."""
-    state = load_checkpoint(checkpoint)  # on the CPU; the weights move to the device below
-    model = MNISTadder()
-    try:
-        model.load_state_dict(state["model"])
-    except (RuntimeError, TypeError, AttributeError):
-        expected, found = set(model.state_dict()), set(state["model"]) if isinstance(state["model"], dict) else set()
-        raise CheckpointError(
-            f"{checkpoint} holds the weights of another model ({len(expected - found)} of MNISTadder's "
-            f"{len(expected)} tensors missing, {len(found - expected)} unknown ones, or shapes that differ): "
-            "expected a checkpoint written by this package's train"
-        ) from None
-    return model.to(device).eval(), state
-
-
 def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, momentum=0.9):
     """Leslie Smith's learning-rate range test.
 
@@ -260,39 +244,3 @@ def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, m
             break
     suggested = lrs[min(range(len(losses)), key=losses.__getitem__)] / 2
     return lrs, losses, suggested
-
-
-def load_or_train(recipe="original", data_root=None, device="auto", epochs=None, quick_epochs=3, log=print):
-    """``(model, history)`` of a recipe: from its checkpoint, else trained now. Says which.
-
-    Lets a notebook open on its own (on Colab each notebook runs on a fresh machine). With no
-    checkpoint, a GPU trains the recipe in full (``epochs``, by default the recipe's; about a
-    minute on CUDA) and saves it where the other notebooks look; a CPU trains a quick run of at
-    most ``quick_epochs`` epochs, saved apart from the real one (runs/RECIPE-quick/), and reloads
-    it when the notebook is opened again.
-    """
-    device = choose_device(device)
-    checkpoint = checkpoint_path(recipe)
-    try:
-        model, state = load_trained_model(checkpoint, device)
-        log(f"Loaded {shown(checkpoint)}: the {recipe} recipe after {state['epoch']} epochs.")
-        return model, state["history"]
-    except CheckpointError:
-        if checkpoint.is_file():  # there, but not readable or not ours: say so rather than overwrite it
-            raise
-        log(f"No checkpoint at {shown(checkpoint)} (notebook {RECIPE_NOTEBOOKS[recipe]} or the command line writes it).")
-    config = TrainConfig.for_recipe(recipe, epochs=epochs, data_root=data_root, device=str(device))
-    if device.type == "cpu":
-        config.epochs = min(quick_epochs, config.epochs)
-        config.checkpoint = str(checkpoint_path(f"{recipe}-quick"))
-        with contextlib.suppress(CheckpointError, KeyError):  # a quick run from an earlier visit will do
-            model, state = load_trained_model(config.checkpoint, device)
-            if state["epoch"] >= config.epochs:
-                log(f"Loaded {shown(config.checkpoint)}: the quick {state['epoch']}-epoch run of an earlier visit.")
-                return model, state["history"]
-        log(f"No GPU here: training a quick {config.epochs}-epoch run of the {recipe} recipe instead of its "
-            f"{config.full_epochs} epochs; the figures below are that run's.")  # fmt: skip
-    else:
-        log(f"Training the {recipe} recipe now on {describe_device(device)}: {config.epochs} epochs.")
-    model, history = train(config, progress=False, log=log)
-    return model.eval(), history
