@@ -57,9 +57,10 @@ def run(label, recipe, overrides, seed, validation, args, done):
         return done.get(key)  # None: not run yet
     _, history = train(config, progress=False, log=lambda line: None)
     held_out = history["test"]
+    # a load average above the threads torch used: the CPU was shared, and train_seconds are not clean
     result = {"key": key, "label": label, **settings, "digit": held_out["acc1"][-1], "sum": held_out["acc2"][-1],
               "train_seconds": round(sum(history["epoch_seconds"]), 1),
-              "load_average_5min": round(os.getloadavg()[1], 2)}  # fmt: skip  (above the threads used: the CPU was shared)
+              "load_average_5min": round(os.getloadavg()[1], 2)}  # fmt: skip
     append_run(args.out, result)
     print(f"{label:<28} seed {seed} {'validation' if validation else 'test':>10}: "
           f"digit {result['digit']:.2f}%  sum {result['sum']:.2f}%  ({result['train_seconds']:.0f} s)", flush=True)  # fmt: skip
