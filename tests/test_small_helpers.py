@@ -188,3 +188,52 @@ def test_without_a_model_name_the_cpu_name_is_the_platforms(monkeypatch, tmp_pat
 )
 def test_a_device_is_described_in_a_readers_words(device, words):
     assert describe_device(device) == words
+
+
+def test_in_batches_answers_every_image_once_in_order_a_batch_at_a_time():
+    from mnist_adder_utils.analysis import in_batches
+    from mnist_adder_utils.data import normalize_pixels
+
+    images = torch.randint(0, 256, (25, 28, 28), dtype=torch.uint8)
+    numbers = torch.arange(25)
+    sizes = []
+
+    def answer(batch, number):
+        sizes.append(len(batch))
+        return batch.flatten(1).sum(dim=1), number * 2
+
+    sums, doubled = in_batches(answer, images, numbers, batch_size=10)
+    assert sizes == [10, 10, 5] and torch.equal(doubled, numbers * 2)
+    assert torch.allclose(sums, normalize_pixels(images.unsqueeze(1)).flatten(1).sum(dim=1))
+
+
+def test_show_source_prints_the_code_itself_as_a_python_block():
+    from mnist_adder_utils.notebook import show_source
+    from mnist_adder_utils.training import total_loss
+
+    text = show_source(total_loss, held_out_split).data
+    assert text.startswith("```python\ndef total_loss(") and text.endswith("\n```")
+    assert "\n\ndef held_out_split(" in text
+
+
+def test_the_adder_maps_twenty_inputs_to_nineteen_sums_through_32_64_128():
+    from mnist_adder_utils.model import adder_mlp
+
+    linear_sizes = [(layer.in_features, layer.out_features) for layer in adder_mlp(0.0) if isinstance(layer, torch.nn.Linear)]
+    assert linear_sizes == [(20, 32), (32, 64), (64, 128), (128, 19)]
+
+
+def test_a_checkpoint_loads_as_the_model_in_eval_mode_and_another_models_is_refused_in_one_line(tmp_path):
+    from mnist_adder_utils import MNISTadder
+    from mnist_adder_utils.trained import load_trained_model
+    from mnist_adder_utils.training import CheckpointError
+
+    model = MNISTadder()
+    torch.save({"model": model.state_dict(), "epoch": 3, "history": {}}, tmp_path / "ours.pt")
+    loaded, state = load_trained_model(tmp_path / "ours.pt")
+    assert not loaded.training and state["epoch"] == 3
+    assert all(torch.equal(a, b) for a, b in zip(loaded.state_dict().values(), model.state_dict().values(), strict=True))
+    torch.save({"model": torch.nn.Linear(2, 2).state_dict(), "epoch": 3, "history": {}}, tmp_path / "other.pt")
+    with pytest.raises(CheckpointError) as refused:
+        load_trained_model(tmp_path / "other.pt")
+    assert "holds the weights of another model" in str(refused.value) and "\n" not in str(refused.value)
