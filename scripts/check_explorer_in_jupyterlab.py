@@ -169,7 +169,9 @@ def use_upload(page, picture):
     box = page.locator(".widget-vbox", has=page.locator(".widget-upload")).last
     box.scroll_into_view_if_needed()
     check("10 MB" in box.text_content(), "the upload button says its size limit beside it")
-    box.locator("input[type=file]").set_input_files(str(picture))
+    with page.expect_file_chooser() as chooser:  # the button opens the browser's file dialog, as for a reader
+        box.locator(".widget-upload").click()
+    chooser.value.set_files(str(picture))
 
     def answer():
         return box.locator(".widget-output").text_content().strip()
