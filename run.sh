@@ -9,6 +9,7 @@
 #   ./run.sh colab-check    the notebooks as Colab runs them: its package versions, a fresh runtime each
 #   ./run.sh notebooks      re-execute all notebooks in place (refreshes outputs and image/)
 #   ./run.sh lab            open the tutorial in JupyterLab
+#   ./run.sh book           build the book (a website of the notebooks, their stored outputs) into build/book/html
 #
 # TORCH_SPEC picks the PyTorch build, e.g. TORCH_SPEC="torch==2.14.1 torchvision==0.29.1".
 set -euo pipefail
@@ -156,7 +157,14 @@ case "$command" in
   lab)
     setup
     exec "$VENV/bin/jupyter" lab notebooks ;;
+  book)
+    setup
+    if ! "$PY" -c "import myst_nb, sphinx_book_theme" 2>/dev/null; then
+      echo "== installing the book's tools"
+      "$PY" -m pip install -q -e ".[book]"
+    fi
+    "$PY" book/build.py ;;
   *)
-    sed -n '5,12p' "$0" | sed 's/^# \{0,1\}//'
+    sed -n '5,13p' "$0" | sed 's/^# \{0,1\}//'
     exit 2 ;;
 esac
