@@ -85,3 +85,12 @@ def test_on_colab_the_upload_is_colabs_file_picker_and_the_answers_are_printed(m
     assert len(shown) == 1 and shown[0].axes  # the seven's figure, drawn; none for the text file
     upload_and_predict(MNISTadder().eval())  # the reader pressed Cancel upload
     assert capsys.readouterr().out == "no picture chosen: run this cell again to upload one\n"
+
+
+def test_what_the_colab_upload_returns_shows_nothing_more(monkeypatch):
+    from mnist_adder_utils.widgets import show_widget
+
+    shown = []
+    monkeypatch.setattr("IPython.display.display", lambda *args, **kwargs: shown.append(args))
+    show_widget(None)  # upload_and_predict on Colab: the answers are printed already
+    assert shown == []
