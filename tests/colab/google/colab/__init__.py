@@ -7,3 +7,5 @@ is recorded (``calls.py``): ``drive.mount``, ``files.upload``, ``output.enable_c
 """
 
 import ipywidgets  # noqa: F401  (Colab imports it at start-up, so pip must not replace it)
+
+from . import drive, files, output  # noqa: F401  (as Colab's own google.colab imports them; anywidget looks for output)
