@@ -57,7 +57,9 @@ def check_wheel(wheel):
 def main():
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--stamp-only", action="store_true", help="stamp the notebooks and the README, build nothing")
-    parser.add_argument("--check-wheel", metavar="WHEEL", help="check that WHEEL holds every module and the sample, nothing else")
+    parser.add_argument(
+        "--check-wheel", metavar="WHEEL", help="only check that WHEEL holds every module and the sample (no stamping, no build)"
+    )
     args = parser.parse_args()
     if args.check_wheel:
         check_wheel(args.check_wheel)
