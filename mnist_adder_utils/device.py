@@ -53,12 +53,20 @@ def gpu_info():
     return info
 
 
+def cudnn_version_text(version):
+    """cuDNN's version number as torch gives it (91900 since cuDNN 9, 8902 before) in the usual form: 9.19.0, 8.9.2."""
+    if version is None:
+        return "none"
+    major_unit = 10000 if version >= 90000 else 1000  # cuDNN 9 widened the minor number to two digits
+    return f"{version // major_unit}.{version % major_unit // 100}.{version % 100}"
+
+
 def describe_gpu(info=None):
     """A short human-readable report of ``gpu_info()``."""
     info = gpu_info() if info is None else info
     lines = [f"PyTorch {info['torch']}"]
     if info["cuda_available"]:
-        lines.append(f"CUDA {info['cuda_version']}, cuDNN {info['cudnn_version']}")
+        lines.append(f"CUDA {info['cuda_version']}, cuDNN {cudnn_version_text(info['cudnn_version'])}")
         for gpu in info["gpus"]:
             lines.append(
                 f"GPU {gpu['index']}: {gpu['name']}, {gpu['memory_gib']} GiB, "

@@ -1,7 +1,7 @@
 import pytest
 import torch
 
-from mnist_adder_utils.device import DeviceError, choose_device, describe_gpu, gpu_info
+from mnist_adder_utils.device import DeviceError, choose_device, cudnn_version_text, describe_gpu, gpu_info
 
 no_cuda = pytest.mark.skipif(torch.cuda.is_available(), reason="this machine has a CUDA GPU")
 
@@ -19,6 +19,26 @@ def test_without_a_gpu_the_report_says_so_and_how_to_get_one():
     report = describe_gpu()
     assert "No GPU found" in report or "MPS" in report
     assert "Runtime -> Change runtime type" in report or "MPS" in report
+
+
+def test_on_a_cuda_machine_the_report_names_each_gpu(monkeypatch):
+    # the CPU plays a machine with one T4, answering as torch does there
+    t4 = type("Properties", (), {"name": "Tesla T4", "total_memory": 15_828_320_256, "major": 7, "minor": 5,
+                                 "multi_processor_count": 40})  # fmt: skip
+    monkeypatch.setattr(torch.cuda, "is_available", lambda: True)
+    monkeypatch.setattr(torch.cuda, "device_count", lambda: 1)
+    monkeypatch.setattr(torch.cuda, "get_device_properties", lambda index: t4)
+    monkeypatch.setattr(torch.version, "cuda", "12.8")
+    monkeypatch.setattr(torch.backends.cudnn, "version", lambda: 91900)
+    assert describe_gpu().splitlines()[1:] == [
+        "CUDA 12.8, cuDNN 9.19.0",
+        "GPU 0: Tesla T4, 14.7 GiB, compute capability 7.5, 40 SMs",
+    ]
+
+
+@pytest.mark.parametrize(("version", "text"), [(91900, "9.19.0"), (90100, "9.1.0"), (8902, "8.9.2"), (None, "none")])
+def test_cudnn_versions_read_as_people_write_them(version, text):
+    assert cudnn_version_text(version) == text
 
 
 @no_cuda
