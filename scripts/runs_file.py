@@ -33,13 +33,25 @@ def load_runs(path, key=identity):
     return {key(r): r for r in map(json.loads, path.read_text().splitlines())} if path.is_file() else {}
 
 
+def cpu_details():
+    """What a CPU's name can hide, kept beside each run (not in its key): one name, e.g. "AMD EPYC", covers
+    generations that round differently, as their family and model numbers and torch's vector instructions show."""
+    fields = {}
+    if Path("/proc/cpuinfo").is_file():
+        for line in Path("/proc/cpuinfo").read_text().splitlines():
+            name, _, value = (part.strip() for part in line.partition(":"))
+            if name in ("cpu family", "model") and name not in fields:
+                fields[name] = value
+    return ", ".join([f"{name} {value}" for name, value in fields.items()] + [torch.backends.cpu.get_cpu_capability()])
+
+
 def run_key(config):
     """``(key, settings)``: every training setting of ``config``, its data, the CPU type and torch's version."""
     settings = {name: getattr(config, name) for name in TRAINING_SETTINGS}
     images = len(load_mnist(find_mnist(config.data_root), train=True))
     data = {60_000: "MNIST", 6_000: "bundled sample"}.get(images, f"{images:,} training images")
     settings.update(data=data, cpu=cpu_name(), torch=torch.__version__)
-    return identity(settings), settings
+    return identity(settings), {**settings, "cpu_details": cpu_details()}
 
 
 def append_run(path, result):

@@ -26,7 +26,7 @@ import json
 from pathlib import Path
 
 import torch
-from runs_file import append_run, load_runs, spread, validation_score
+from runs_file import append_run, cpu_details, load_runs, spread, validation_score
 
 from mnist_adder_utils.analysis import confusion_matrix
 from mnist_adder_utils.data import find_mnist, load_mnist
@@ -57,7 +57,9 @@ def run(head, seed, setting, validation, args, test, done):
         named = digit_names(confusion_matrix(test.targets, read, 10))[read]
         result["digit"] = 100 * (read == test.targets).float().mean().item()
         result["digit_named"] = 100 * (named == test.targets).float().mean().item()
-    result.update(train_seconds=round(sum(history["epoch_seconds"]), 1), cpu=cpu_name(), torch=torch.__version__)
+    result.update(
+        train_seconds=round(sum(history["epoch_seconds"]), 1), cpu=cpu_name(), cpu_details=cpu_details(), torch=torch.__version__
+    )
     append_run(args.out, result)
     print(f"{head} seed {seed}, {epochs} epochs, dropout {dropout}, {'validation' if validation else 'test'}: "
           f"sum {result['sum']:.2f}%, digit {result['digit']:.2f}%, {result['train_seconds']:.0f} s", flush=True)  # fmt: skip
