@@ -62,11 +62,11 @@ QUESTIONS = {
         "with .to(device).",
     ),
     "04.1": Question(
-        answer=5.24,
+        answer=5.25,
         tolerance=0.03,
         hint="each loss is -log of the probability given to the right answer (1/10 for the digit, 1/19 for the sum, "
         "natural logarithm); the total is their sum.",
-        explanation="ln 10 + ln 19 = 2.30 + 2.94 = 5.24, and an untrained model's loss is close to it.",
+        explanation="ln 10 + ln 19 = 2.303 + 2.944 = 5.25, and an untrained model's loss is close to it.",
     ),
     "05.1": Question(
         answer=(2.303, 0.01, 4.605),

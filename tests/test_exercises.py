@@ -61,6 +61,6 @@ def test_an_answer_in_another_form_is_read_or_told_its_form(capsys):
 
     check("01.1", 6, 6, 2)  # the values without their parentheses
     assert capsys.readouterr().out.startswith("Right.")
-    assert is_right("04.1", torch.tensor(5.24)) and is_right("05.1", (torch.tensor(2.303), 0.01, 4.605))
+    assert is_right("04.1", torch.tensor(5.25)) and is_right("05.1", (torch.tensor(2.303), 0.01, 4.605))
     check("01.1", 6)
     assert capsys.readouterr().out == "Not yet (6): the answer is 3 values, in the order the exercise asks them.\n"
