@@ -18,8 +18,9 @@ everything that shapes it: every training setting, the CPU type (rounding differ
 torch version; a label alone never stands for a run. Each row also keeps its training seconds and the
 5-minute load average as it ended (above the threads torch used, the CPU was shared and the seconds are not
 clean), and, from 2026-12-04 on, what the CPU's name can hide: its family and model numbers and torch's vector
-instructions (two "AMD EPYC" machines have been seen to end the same run differently). Rows written before runs were keyed this way (by a label, some without timings) are kept, untouched,
-in scripts/legacy_seeds_results.jsonl and are never reused.
+instructions (two "AMD EPYC" machines have been seen to end the same run differently). Rows written
+before runs were keyed this way (by a label, some without timings) are kept, untouched, in
+scripts/legacy_seeds_results.jsonl and are never reused.
 """
 
 import argparse
