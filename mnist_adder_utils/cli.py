@@ -73,7 +73,7 @@ def build_parser():
     train.add_argument("--lr", type=_positive_float, help="learning rate; the peak rate with --recipe improved")
     train.add_argument("--momentum", type=_fraction, help="SGD momentum (default: 0.9; one-cycle swings it by 0.05)")
     train.add_argument("--dropout", type=_fraction, help="rate of every Dropout layer (original: 0.02, improved: 0.05)")
-    train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.001)")
+    train.add_argument("--weight-decay", type=_non_negative_float, help="L2 penalty (original: 0, improved: 0.0005)")
     train.add_argument("--seed", type=int, help="random seed (default: 1)")
     train.add_argument("--train-limit", type=_positive_int, help="train on the first N training images only")
     train.add_argument("--validation", type=_positive_int, help="hold out the last N training images and test on them")

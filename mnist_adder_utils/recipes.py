@@ -19,7 +19,7 @@ from .training import RESUME_KEYS, CheckpointError, check_checkpoint_writable, f
 # What each recipe changes; anything not named takes TrainConfig's defaults.
 RECIPES = {
     "original": {"epochs": 25, "lr": 0.01, "schedule": "constant", "augment": False},
-    "improved": {"epochs": 25, "lr": 0.05, "schedule": "onecycle", "augment": True, "dropout": 0.05, "weight_decay": 1e-3},
+    "improved": {"epochs": 25, "lr": 0.05, "schedule": "onecycle", "augment": True, "dropout": 0.05, "weight_decay": 5e-4},
 }
 MAX_ROTATION_DEGREES = 10
 MAX_SHIFT_PIXELS = 2

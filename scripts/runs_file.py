@@ -28,7 +28,7 @@ def identity(run):
 
 
 def load_runs(path, key=identity):
-    """The runs already in the results file ``path``, by ``key(run)``."""
+    """The runs already in the results file ``path``, by ``key(run)``; where a run was written twice, the newest row."""
     path = Path(path)
     return {key(r): r for r in map(json.loads, path.read_text().splitlines())} if path.is_file() else {}
 
