@@ -22,8 +22,8 @@ QUESTIONS = {
     ),
     "00.2": Question(
         answer=(26, 1350),
-        hint="a 3x3 kernel fits in 28 - 3 + 1 positions per row; the layer holds one 3x3 kernel per pair of "
-        "(input channel, output channel). Answer as (size, weights).",
+        hint="a 3x3 kernel slides one pixel at a time and must stay inside the image: count its positions along a "
+        "row. The layer holds one 3x3 kernel per pair of (input channel, output channel). Answer as (size, weights).",
         explanation="28 - 3 + 1 = 26, and 10 x 15 x 3 x 3 = 1,350 weights: notebook 2's third convolution.",
     ),
     "00.3": Question(
@@ -44,8 +44,8 @@ QUESTIONS = {
     ),
     "01.1": Question(
         answer=(6, 6, 2),
-        hint="use section 5's formula, (min(s, 18 - s) + 1) ways for a sum s, or list the pairs: for a sum of 5 the "
-        "digit can be 0 to 5. Answer as (ways to make 5, ways to make 13, ways to make 17).",
+        hint="use section 5's formula, (min(s, 18 - s) + 1) ways for a sum s, or list the (digit, number) pairs, "
+        "both 0 to 9, that make each sum. Answer as (ways to make 5, ways to make 13, ways to make 17).",
         explanation="5: (0, 5) to (5, 0), six pairs; 13: (4, 9) to (9, 4), six; 17: (8, 9) and (9, 8), two.",
     ),
     "02.2": Question(
