@@ -139,7 +139,7 @@ def main():
         "| recipe | epochs | digit, mean ± std (worst) | sum, mean ± std (worst) | seeds 1–5, digit/sum |",
         "|---|---|---|---|---|",
     ]
-    report_label = f"improved ({winner})" if winner_is_recipe else winner
+    report_label = "improved" if winner_is_recipe else winner
     for label, recipe, overrides in ((report_label, "improved", chosen[winner]), ("original", "original", {})):
         results = [run(label, recipe, overrides, seed, 0, args, done) for seed in REPORT_SEEDS]
         table.append(row(label, results) if None not in results else f"| {label} | not yet run |")
