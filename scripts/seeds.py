@@ -39,7 +39,7 @@ from mnist_adder_utils.recipes import TrainConfig, train
 
 VALIDATION = 5000
 SEEDS_PER_CHOICE, REPORT_SEEDS = (1, 2), (1, 2, 3, 4, 5)
-# The ablation and the choice were run on the improved recipe as it stood before the choice moved its weight decay
+# The ablation and the choice start from the improved recipe as it stood before the choice (which kept it)
 BEFORE_CHOICE = {"weight_decay": 5e-4}
 CANDIDATES = {  # changes to that recipe; the recipe as it stood first
     "as it stood (weight decay 0.0005)": {},
