@@ -13,6 +13,7 @@ through them (each imports only from those above it):
     recipes      the original and improved settings, and train(): data, model and optimizer put together
     trained      a trained model back: from its checkpoint, or trained now where there is none
     analysis     a trained model on the test set: predictions in batches, confusions, mistakes
+    learned      did a run learn: the accuracy floors every measured run of its recipe cleared
     sums_only    notebook 8's task, trained through recipes.train: digits learnt from sums alone
     handwriting  any picture of a digit prepared as MNIST's digits were
     predict      one image and one number in, the digit and the sum out
