@@ -3,9 +3,10 @@ guide. Warnings are errors, and every link and image inside the built site is ch
 
     python book/build.py            # what ./run.sh book runs; the site lands in build/book/html
 
-The pages are gathered into build/book-source first, with two changes that only the book needs: each notebook's
-solution cells (tag ``solution``) get myst-nb's ``hide-cell`` tag, so they sit closed behind a toggle, and links
-that leave the book (to files that are not pages, like benchmarks/README.md) point at the repository instead.
+The pages are gathered into build/book-source first, with three changes that only the book needs: each notebook's
+solution cells (tag ``solution``) get myst-nb's ``hide-cell`` tag, so they sit closed behind a toggle; its Colab
+install cell (a collapsed form) is left out, since a book reader runs nothing; and links that leave the book (to
+files that are not pages, like benchmarks/README.md) point at the repository instead.
 """
 
 import html.parser
@@ -23,6 +24,7 @@ from mnist_adder_utils.notebook import REPOSITORY_URL  # noqa: E402
 
 SOURCE, SITE = ROOT / "build" / "book-source", ROOT / "build" / "book" / "html"
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
+DOCS = ROOT / "docs"  # each Markdown file there is a page of the book: the glossary, the results, the teachers' guide
 
 
 def outside_links_to_repository(text, folder):
@@ -34,7 +36,10 @@ def outside_links_to_repository(text, folder):
             return match.group(0)
         if target == "../README.md":  # the home page
             return f"](../index.md{fragment})"
-        path = (ROOT / folder / target).resolve().relative_to(ROOT)
+        path = (ROOT / folder / target).resolve()
+        if path.parent == DOCS and path.suffix == ".md":  # a page of the book, at the same place
+            return match.group(0)
+        path = path.relative_to(ROOT)
         return f"]({REPOSITORY_URL}/blob/main/{path.as_posix()}{fragment})"
 
     return MARKDOWN_LINK.sub(point, text)
@@ -46,6 +51,8 @@ def book_notebook(path, destination):
         tags = cell.setdefault("metadata", {}).setdefault("tags", [])
         if "solution" in tags:
             tags.append("hide-cell")
+        if cell["metadata"].get("cellView") == "form":  # the Colab install cell
+            tags.append("remove-cell")
         if cell["cell_type"] == "markdown":
             cell["source"] = outside_links_to_repository("".join(cell["source"]), "notebooks")
     destination.write_text(json.dumps(notebook))
@@ -55,7 +62,9 @@ def gather():
     shutil.rmtree(SOURCE, ignore_errors=True)
     (SOURCE / "notebooks").mkdir(parents=True)
     shutil.copy(ROOT / "book" / "index.md", SOURCE / "index.md")
-    shutil.copy(ROOT / "docs" / "teaching.md", SOURCE / "teaching.md")
+    (SOURCE / "docs").mkdir()
+    for page in sorted(DOCS.glob("*.md")):
+        (SOURCE / "docs" / page.name).write_text(outside_links_to_repository(page.read_text(), "docs"))
     shutil.copytree(ROOT / "image", SOURCE / "image")
     (SOURCE / "README.md").write_text(outside_links_to_repository((ROOT / "README.md").read_text(), "."))
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):

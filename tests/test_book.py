@@ -32,6 +32,23 @@ def test_links_that_leave_the_book_point_at_the_repository_and_pages_stay():
     assert build.outside_links_to_repository("[home](../README.md)", "notebooks") == "[home](../index.md)"
 
 
+def test_links_to_the_books_own_pages_in_docs_stay_links_between_pages():
+    text = "[t](../docs/glossary.md#batchnorm) [r](../scripts/seeds.py)"
+    assert build.outside_links_to_repository(text, "notebooks") == (
+        f"[t](../docs/glossary.md#batchnorm) [r]({build.REPOSITORY_URL}/blob/main/scripts/seeds.py)"
+    )
+    assert build.outside_links_to_repository("[g](glossary.md#epoch)", "docs") == "[g](glossary.md#epoch)"
+
+
+def test_the_colab_install_cell_is_left_out_of_the_book(tmp_path):
+    import json
+
+    build.book_notebook(NOTEBOOKS[0], tmp_path / "book.ipynb")
+    cells = json.loads((tmp_path / "book.ipynb").read_text())["cells"]
+    removed = [c for c in cells if "remove-cell" in c["metadata"].get("tags", [])]
+    assert len(removed) == 1 and '"google.colab" in sys.modules' in "".join(removed[0]["source"])
+
+
 def test_the_link_check_finds_a_missing_file_and_a_missing_anchor(tmp_path):
     (tmp_path / "a.html").write_text('<p id="here"><a href="b.html#there">b</a> <img src="gone.png"> <a href="#here">up</a>')
     (tmp_path / "b.html").write_text('<p id="elsewhere"><a href="https://example.org/">out</a> <a href="a.html">a</a>')
