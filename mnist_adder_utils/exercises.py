@@ -22,8 +22,9 @@ QUESTIONS = {
     ),
     "00.2": Question(
         answer=(26, 1350),
-        hint="a 3x3 kernel slides one pixel at a time and must stay inside the image: count its positions along a "
-        "row. The layer holds one 3x3 kernel per pair of (input channel, output channel). Answer as (size, weights).",
+        hint="for the size, count the places a 3x3 window fits along one row of the image, as section 3 did for 5 "
+        "pixels. For the weights, look at the shape section 3 printed for the first convolution's weight, and what "
+        "each of its four numbers counts. Answer as (size, weights).",
         explanation="28 - 3 + 1 = 26, and 10 x 15 x 3 x 3 = 1,350 weights: notebook 2's third convolution.",
     ),
     "00.3": Question(
@@ -37,10 +38,14 @@ QUESTIONS = {
         explanation="64 x 128 weights + 128 biases = 8,320: the adder's third layer in notebook 2's table.",
     ),
     "00.5": Question(
-        answer="converges",
-        hint="momentum damps the swings that made each plain step overshoot further; the rule for this loss is that "
-        "lr * curvature must stay below 2 * (1 + momentum). Answer 'converges' or 'diverges'.",
-        explanation="lr * curvature = 0.25 * 9.33 = 2.33, below 2 * (1 + 0.9) = 3.8: w swings around 3 but settles.",
+        answer=0.407,
+        tolerance=0.02,
+        hint="steps_to_reach_three(lr, 0.9) is None where w never settles. Start from a rate that settles (0.25) and "
+        "one that does not (1.0), try the rate halfway between, keep the half that holds the border, and repeat until "
+        "two decimals stop changing.",
+        explanation="With momentum m the border moves from 2 / curvature to 2 * (1 + m) / curvature: 3.8 / 9.33 = 0.407, "
+        "1.9 times plain descent's. Where w swings across 3 the gradient flips sign every step, and the velocity sums "
+        "the pulls as 1 - 0.9 + 0.81 - ... = 1 / 1.9 of one pull: each swing is 1.9 times smaller.",
     ),
     "01.1": Question(
         answer=(6, 6, 2),
@@ -57,9 +62,25 @@ QUESTIONS = {
     ),
     "03.1": Question(
         answer="cpu",
-        hint="PyTorch never puts a tensor on a GPU unless asked. Answer with a device name: 'cpu', 'cuda' or 'mps'.",
+        hint="run the two lines and read the .device of the tensor made without device=. Answer with a device name: "
+        "'cpu', 'cuda' or 'mps'.",
         explanation="New tensors go to the CPU unless told otherwise: that is why the model and every batch are moved "
         "with .to(device).",
+    ),
+    "03.2": Question(
+        answer=(7.84, 138.252),
+        tolerance=0.01,
+        hint="bytes = how many values x bytes per value; a 28x28 image holds 28 x 28 pixels; a megabyte is a million "
+        "bytes, a kilobyte a thousand. Answer as (megabytes of test images, kilobytes of parameters), to two decimals.",
+        explanation="10,000 x 784 x 1 byte = 7.84 MB; 34,563 x 4 bytes = 138 kB. Both are tiny beside a GPU's memory.",
+    ),
+    "03.3": Question(
+        answer=(23, 52),
+        hint="torch.finfo(torch.float32).eps is the gap between 1.0 and the next number up: write it as a power of "
+        "2. Answer as (k for float32, k for float64).",
+        explanation="float32 keeps 24 significant binary digits, so 1 + 2**-23 is the next number after 1.0; float64 "
+        "keeps 53, down to 2**-52. A relative precision of about 1e-7 is far finer than a training step's "
+        "usual change to a weight.",
     ),
     "04.1": Question(
         answer=5.25,
@@ -75,26 +96,61 @@ QUESTIONS = {
         explanation="-ln 0.1 = 2.303, -ln 0.99 = 0.010, -ln 0.01 = 4.605: a confident mistake costs far more than a "
         "hesitant one.",
     ),
-    "06.4": Question(
-        answer=20,
+    "05.2": Question(
+        answer=(0.545, 0.93),
         tolerance=0.01,
-        hint="momentum adds 0.95 times the last step to each new step: a steady pull p gives p, then p + 0.95 p, then "
-        "p + 0.95 p + 0.95² p, ... Sum the series.",
-        explanation="1 + 0.95 + 0.95² + ... = 1 / (1 - 0.95) = 20: a steady pull, the decay's included, ends twenty "
-        "times as strong as a single step's (at the schedule's lowest momentum, 0.85, about 6.7 times).",
+        hint="each image costs -log of the probability its model gives the true digit (natural logarithm, math.log); "
+        "each model's loss is the mean over all ten images, the right ones and the wrong ones. Answer as (A, B).",
+        explanation="A: (8 x 0.105 + 2 x 2.303) / 10 = 0.545. B: (9 x 0.010 + 9.210) / 10 = 0.930. B makes half A's "
+        "mistakes, yet its loss is 1.7 times A's: its one confident mistake costs more than all of A's images together.",
+    ),
+    "06.1": Question(
+        answer=1.0905,
+        tolerance=0.002,
+        hint="the rate goes from start_lr to end_lr in steps - 1 equal multiplications: the factor is the (steps - 1)th "
+        "root of end_lr / start_lr. Answer with three decimals.",
+        explanation="(3 / 0.0001) ** (1 / 119) = 1.091: about 9% more at each batch, so every tenfold range of rates "
+        "gets the same number of batches, about 27.",
+    ),
+    "06.2": Question(
+        answer=2e-7,
+        tolerance=0.01,
+        hint="OneCycleLR starts at max_lr / div_factor and ends at that starting rate / final_div_factor; look up both "
+        "defaults in PyTorch's documentation of OneCycleLR.",
+        explanation="0.05 / 25 = 0.002 at the first batch, and 0.002 / 10,000 = 0.0000002 at the last: 250,000 times "
+        "smaller than the peak, so the last batches barely move the weights.",
+    ),
+    "06.3": Question(
+        answer=0.109,
+        tolerance=0.05,
+        hint="each image is right with probability p = 0.994, independently of the others; the share right over n "
+        "images has standard deviation sqrt(p * (1 - p) / n). Answer in points (percent), with two decimals.",
+        explanation="sqrt(0.994 * 0.006 / 5,000) = 0.0011, that is 0.11 points: about five images in 5,000. The peak "
+        "rate's 0.03 points lie well inside it; the schedule's 1.6 points are fifteen times as large.",
+    ),
+    "06.4": Question(
+        answer=1 / 0.81,
+        tolerance=0.01,
+        hint="the BatchNorm demo: weights s times as large get a gradient 1/s times as large. A step is lr times the "
+        "gradient; relative to the weights, divide it by their size, which is s times as large. Answer with two decimals.",
+        explanation="The gradient grows by 1 / 0.9 and the weights shrink by 0.9, so the step relative to the weights "
+        "grows by 1 / 0.9² = 1.23: the layer learns as if its rate were 23% higher.",
     ),
     "07.1": Question(
-        answer=("no", "yes"),
-        hint="which part of the model reads the number? Answer as ('yes' or 'no' for the digit, 'yes' or 'no' for the sum).",
-        explanation="The digit comes from the CNN, which never sees the number, so it cannot change; the sum comes from "
-        "the adder, which reads both.",
+        answer=(2, 1),
+        hint="which of the 20 inputs come from the image, and which from the number? A one-hot vector holds a single "
+        "1. And does the part that reads the digit ever see the number? Answer as (inputs that change, digits at most).",
+        explanation="Only the one-hot number changes: its 1 moves from place 3 to place 7, two inputs. The ten digit "
+        "probabilities come from the CNN, which never sees the number, so one image gets one digit whatever the number; "
+        "only the sum can change.",
     ),
     "08.1": Question(
-        answer=(0.05, 0.06),
-        tolerance=0.01,
-        hint="count, among the 100 equally likely (digit, digit) pairs, those that make each sum. Answer as "
-        "(p(sum 4), p(sum 13)).",
-        explanation="Five of the 100 pairs make 4 ((0, 4) to (4, 0)) and six make 13 ((4, 9) to (9, 4)): 0.05 and 0.06.",
+        answer=66,
+        hint="count first the combinations with neither a 3 nor a 5: the swap leaves them alone. Then go through the "
+        "ones with a 3 or a 5, and look for a pair whose two misreads cancel.",
+        explanation="The 8 x 8 = 64 combinations with neither digit stay right. Of the 36 with a 3 or a 5, only (3, 5) "
+        "and (5, 3) do: the two misreads cancel. So 66 of 100, and the 34 wrong sums are what tells the swapped "
+        "naming from the true one.",
     ),
 }
 

@@ -112,6 +112,17 @@ def test_every_install_cell_is_the_same_and_pins_this_release():
     assert f'MNIST_ADDER_RELEASE = "{__version__}"' in install and "stop_if_restart_needed(MNIST_ADDER_RELEASE)" in install
 
 
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_the_install_cell_shows_the_reader_one_line_and_the_parameters_speak_to_the_reader(path):
+    install, parameters_cell = cells(path)[1:3]
+    assert install["metadata"]["jupyter"]["source_hidden"] and install["metadata"]["cellView"] == "form"
+    assert "".join(install["source"]).startswith("# @title On Colab, install this tutorial's package")  # what shows
+    for cell in cells(path):
+        text = "".join(cell["source"])
+        addressed_to_the_tests = r"\b(nbval|pytest|CI|NBVAL|the tests|is tested)\b|MNIST_ADDER_(?!RELEASE|INSTALL_FROM)"
+        assert not re.search(addressed_to_the_tests, text), text[:200]
+
+
 def run_install_cell(monkeypatch, pip_exit_codes):
     """The install cell, run as on Colab with pip answering ``pip_exit_codes`` in turn: what pip was asked to
     install, and the releases the cell then checked for."""
