@@ -43,9 +43,10 @@ QUESTIONS = {
         hint="steps_to_reach_three(lr, 0.9) is None where w never settles. Start from a rate that settles (0.25) and "
         "one that does not (1.0), try the rate halfway between, keep the half that holds the border, and repeat until "
         "two decimals stop changing.",
-        explanation="With momentum m the border moves from 2 / curvature to 2 * (1 + m) / curvature: 3.8 / 9.33 = 0.407, "
-        "1.9 times plain descent's. Where w swings across 3 the gradient flips sign every step, and the velocity sums "
-        "the pulls as 1 - 0.9 + 0.81 - ... = 1 / 1.9 of one pull: each swing is 1.9 times smaller.",
+        explanation="With momentum m the border moves from 2 / curvature to 2 * (1 + m) / curvature: 3.8 / 9.33 = 0.41 "
+        "(0.407 before rounding), 1.9 times plain descent's. Where w swings across 3 the gradient flips sign every "
+        "step, and the velocity sums the pulls as 1 - 0.9 + 0.81 - ... = 1 / 1.9 of one pull: each swing is 1.9 times "
+        "smaller.",
     ),
     "01.1": Question(
         answer=(6, 6, 2),
@@ -62,8 +63,8 @@ QUESTIONS = {
     ),
     "03.1": Question(
         answer="cpu",
-        hint="run the two lines and read the .device of the tensor made without device=. Answer with a device name: "
-        "'cpu', 'cuda' or 'mps'.",
+        hint="run the two lines and read the .device of each tensor. Answer with the device's name, as .device.type "
+        "gives it.",
         explanation="New tensors go to the CPU unless told otherwise: that is why the model and every batch are moved "
         "with .to(device).",
     ),
@@ -84,17 +85,17 @@ QUESTIONS = {
     ),
     "04.1": Question(
         answer=5.25,
-        tolerance=0.03,
-        hint="each loss is -log of the probability given to the right answer (1/10 for the digit, 1/19 for the sum, "
-        "natural logarithm); the total is their sum.",
+        tolerance=0.002,
+        hint="each loss is -log of the probability given to the right answer: what probability does a uniform guess "
+        "give each digit, and each sum? Use the natural logarithm; the total is the two losses added.",
         explanation="ln 10 + ln 19 = 2.303 + 2.944 = 5.25, and an untrained model's loss is close to it.",
     ),
     "05.1": Question(
         answer=(2.303, 0.01, 4.605),
         tolerance=0.01,
         hint="NLL is -log p with the natural logarithm (math.log). Answer as three numbers, in the order the exercise asks them.",
-        explanation="-ln 0.1 = 2.303, -ln 0.99 = 0.010, -ln 0.01 = 4.605: a confident mistake costs far more than a "
-        "hesitant one.",
+        explanation="-ln 0.1 = 2.303, -ln 0.99 = 0.010, -ln 0.01 = 4.605. The first is ln 10: a model that only "
+        "guesses among ten digits pays it on every image.",
     ),
     "05.2": Question(
         answer=(0.545, 0.93),
