@@ -42,15 +42,11 @@ setup() {
   fi
 }
 
-colab_check() {
-  # Colab's versions of what the package needs and of its Jupyter stack (tests/colab/requirements.txt) in a
-  # second environment, and a stand-in google.colab imported at start-up, as Colab does (tests/colab/google: it
-  # records each call). The mnist-adder wheel a reader would get from PyPI is built from this checkout and
-  # checked; then, for each notebook in a fresh runtime of its own (mnist-adder and torchviz uninstalled, a
-  # scratch runs folder: conftest.py), its install cell takes its Colab branch and installs that wheel, and the
-  # notebook runs at quick settings, nbval checking that every cell runs (not its outputs).
-  local venv=${MNIST_ADDER_COLAB_VENV:-.venv-colab}
-  local py="$venv/bin/python"
+colab_venv() {
+  # a second environment with Colab's versions of what the package needs and of its Jupyter stack
+  # (tests/colab/requirements.txt), and a stand-in google.colab imported at start-up, as Colab does
+  # (tests/colab/google: it records each call)
+  local venv=$1 py="$1/bin/python"
   if [ ! -x "$py" ]; then
     echo "== creating $venv (Colab's package versions)"
     python3 -m venv "$venv"
@@ -62,29 +58,24 @@ colab_check() {
   fi
   "$py" -m pip install -q -r tests/colab/requirements.txt
   printf '%s\nimport google.colab\n' "$PWD/tests/colab" >"$("$py" -c 'import sysconfig; print(sysconfig.get_paths()["purelib"])')/colab_stand_in.pth"
-  echo "== building the mnist-adder wheel"
-  local scratch
-  scratch=$(mktemp -d)
-  "$PY" -m pip wheel -q --no-deps --disable-pip-version-check -w "$scratch" .
-  local wheel
-  wheel=$(echo "$scratch"/mnist_adder-*.whl)
-  "$PY" scripts/release.py --check-wheel "$wheel"
-  "$py" -m pip uninstall -q -y mnist-adder torchviz >/dev/null 2>&1 || true
-  echo "== what installing mnist-adder adds to Colab's packages"
-  "$py" -m pip install -q --dry-run --report - "$wheel" | "$py" tests/colab/check_install_report.py
-  # the offline sample (6,000 + 1,000 real digits) keeps the quick runs quick; full MNIST is checked above
-  local sample
-  sample=$("$PY" -c "from mnist_adder_utils.data import _unpack_sample; print(_unpack_sample())")
-  local notebook calls="$scratch/colab-calls.txt"
-  for notebook in notebooks/[0-9]*.ipynb; do
-    echo "== $notebook, as on Colab"
-    "$py" -m pip uninstall -q -y mnist-adder torchviz >/dev/null 2>&1 || true
-    PYDEVD_DISABLE_FILE_VALIDATION=1 MNIST_ADDER_INSTALL_FROM="$wheel" MNIST_ADDER_EPOCHS=1 MNIST_ADDER_DATA="$sample" \
-      COLAB_STAND_IN_CALLS="$calls" COLAB_STAND_IN_UPLOADS="$PWD/tests/colab/uploaded_digit.png" \
-      "$venv/bin/pytest" -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$notebook"
-  done
+}
+
+build_wheel() {
+  # the mnist-adder wheel a reader would get from PyPI, built from this checkout into folder $1 and checked; prints its path
+  local folder=$1 wheels
+  "$PY" -m pip wheel -q --no-deps --disable-pip-version-check -w "$folder" . >&2
+  wheels=("$folder"/mnist_adder-*.whl)
+  if [ ${#wheels[@]} -ne 1 ] || [ ! -f "${wheels[0]}" ]; then
+    echo "error: expected one mnist_adder wheel in $folder, found: ${wheels[*]}" >&2
+    exit 1
+  fi
+  "$PY" scripts/release.py --check-wheel "${wheels[0]}" >&2
+  echo "${wheels[0]}"
+}
+
+check_colab_calls() {
   # notebook 7 took Colab's branches: anywidget switched on Colab's widget manager, the upload used Colab's picker
-  local call
+  local calls=$1 call
   for call in "output.enable_custom_widget_manager" "files.upload uploaded_digit.png"; do
     if ! grep -qx "$call" "$calls"; then
       echo "error: the notebooks never called google.colab's $call (calls made: $(sort -u "$calls" | paste -sd ';'))" >&2
@@ -92,7 +83,35 @@ colab_check() {
     fi
   done
   echo "google.colab calls made: $(sort "$calls" | uniq -c | paste -sd ';')"
-  rm -rf "$scratch"
+}
+
+colab_check() {
+  # Each notebook in a fresh runtime of its own (mnist-adder and torchviz uninstalled, a scratch runs folder:
+  # conftest.py), its install cell taking its Colab branch and installing this checkout's wheel, at quick settings
+  # on the offline sample (full MNIST is checked elsewhere): nbval checks that every cell runs, not its outputs.
+  local venv=${MNIST_ADDER_COLAB_VENV:-.venv-colab}
+  colab_venv "$venv"
+  local scratch
+  scratch=$(mktemp -d)
+  # shellcheck disable=SC2064  # the folder's name now: the variable is gone when the script exits
+  trap "rm -rf '$scratch'" EXIT
+  echo "== building the mnist-adder wheel"
+  local wheel
+  wheel=$(build_wheel "$scratch")
+  "$venv/bin/python" -m pip uninstall -q -y mnist-adder torchviz >/dev/null 2>&1 || true
+  echo "== what installing mnist-adder adds to Colab's packages"
+  "$venv/bin/python" -m pip install -q --dry-run --report - "$wheel" | "$venv/bin/python" tests/colab/check_install_report.py
+  local sample
+  sample=$("$PY" -c "from mnist_adder_utils.data import _unpack_sample; print(_unpack_sample())")
+  local notebook calls="$scratch/colab-calls.txt"
+  for notebook in notebooks/[0-9]*.ipynb; do
+    echo "== $notebook, as on Colab"
+    "$venv/bin/python" -m pip uninstall -q -y mnist-adder torchviz >/dev/null 2>&1 || true
+    PYDEVD_DISABLE_FILE_VALIDATION=1 MNIST_ADDER_INSTALL_FROM="$wheel" MNIST_ADDER_EPOCHS=1 MNIST_ADDER_DATA="$sample" \
+      COLAB_STAND_IN_CALLS="$calls" COLAB_STAND_IN_UPLOADS="$PWD/tests/colab/uploaded_digit.png" \
+      "$venv/bin/pytest" -q -p no:cacheprovider --nbval-lax --nbval-current-env --nbval-cell-timeout=900 "$notebook"
+  done
+  check_colab_calls "$calls"
 }
 
 strict_tests() {
