@@ -53,11 +53,19 @@ class MnistSource:
         return self.kind == "bundled sample"
 
     @property
+    def training_images(self):
+        """How many training images the folder holds, from its label file's header."""
+        with open(self.root / "MNIST" / "raw" / "train-labels-idx1-ubyte", "rb") as labels:
+            return int.from_bytes(labels.read(8)[4:], "big")
+
+    @property
     def description(self):
         """Where the data came from, in a reader's words."""
+        images = self.training_images if self.kind in ("argument", "environment") else 60_000
+        which = "the full set" if images == 60_000 else f"{images:,} training images"
         return {
-            "argument": "the full set, from the folder given as data root",
-            "environment": f"the full set, from the folder ${DATA_ENV_VAR} names",
+            "argument": f"{which}, from the folder given as data root",
+            "environment": f"{which}, from the folder ${DATA_ENV_VAR} names",
             "default folder": "the full set, downloaded earlier into the cache folder",
             "downloaded": "the full set, just downloaded into the cache folder",
             "bundled sample": "the bundled sample shipped with the package (6,000 training, 1,000 test digits)",
@@ -93,6 +101,11 @@ def check_mnist_files(root):
         if size != expected:
             raise DataError(f"{path} is {size} bytes, expected {expected} ({count} items after the header): truncated or corrupt")
         counts[name] = count
+        if not item_shape:  # a label file: every label a digit
+            labels = path.read_bytes()[header_len:]
+            if max(labels, default=0) > 9:
+                position = next(i for i, label in enumerate(labels) if label > 9)
+                raise DataError(f"{path} holds the label {labels[position]} at item {position}: MNIST labels are digits 0..9")
     for split in ("train", "t10k"):
         if counts[f"{split}-images-idx3-ubyte"] != counts[f"{split}-labels-idx1-ubyte"]:
             raise DataError(f"{raw}: {split} images and labels differ in count")

@@ -1,3 +1,4 @@
+import gzip
 import shutil
 import warnings
 
@@ -52,6 +53,32 @@ def test_corrupt_header_is_reported(mnist_source, tmp_path):
     path.write_bytes(b"\x00\x00\x00\x00" + path.read_bytes()[4:])
     with pytest.raises(DataError, match="train-labels-idx1-ubyte is not an MNIST IDX file: expected magic number 2049"):
         check_mnist_files(tmp_path)
+
+
+@pytest.mark.parametrize(("name", "label"), [("train-labels-idx1-ubyte", 255), ("t10k-labels-idx1-ubyte", 12)])
+def test_a_label_outside_0_to_9_is_refused_naming_the_file_and_the_item(mnist_source, tmp_path, name, label):
+    raw = copy_raw(mnist_source, tmp_path)
+    path = raw / name
+    data = bytearray(path.read_bytes())
+    data[8 + 3] = label  # the fourth label
+    path.write_bytes(bytes(data))
+    with pytest.raises(DataError, match=f"{name} holds the label {label} at item 3: MNIST labels are digits 0..9"):
+        find_mnist(tmp_path)
+
+
+def test_a_folder_holding_the_sample_is_not_called_the_full_set(tmp_path, monkeypatch):
+    raw = tmp_path / "MNIST" / "raw"
+    raw.mkdir(parents=True)
+    for packed in SAMPLE_DIR.glob("*.gz"):
+        (raw / packed.stem).write_bytes(gzip.decompress(packed.read_bytes()))
+    monkeypatch.setenv("MNIST_ADDER_DATA", str(tmp_path))
+    assert find_mnist().description == "6,000 training images, from the folder $MNIST_ADDER_DATA names"
+
+
+def test_a_folder_holding_full_mnist_is_the_full_set(mnist_source):
+    if mnist_source.is_sample:
+        pytest.skip("full MNIST is not at hand ($MNIST_ADDER_DATA unset)")
+    assert mnist_source.description == "the full set, from the folder $MNIST_ADDER_DATA names"
 
 
 def test_offline_fallback_is_the_bundled_sample_with_one_warning(offline_home):
