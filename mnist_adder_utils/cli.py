@@ -42,13 +42,13 @@ _fraction = _number_in(0, 1, "a number from 0 up to (not including) 1")
 
 
 def _digit(text):
-    if not (text.isdigit() and 0 <= int(text) <= 9):
+    if not (text.isascii() and text.isdigit() and 0 <= int(text) <= 9):  # isdigit alone takes "²", which int() refuses
         raise argparse.ArgumentTypeError(f"expected an integer 0..9, got {text!r}")
     return int(text)
 
 
 def _test_index(text):
-    if not text.isdigit():
+    if not (text.isascii() and text.isdigit()):
         raise argparse.ArgumentTypeError(f"expected a test-set index 0..9999, got {text!r}")
     return int(text)
 
@@ -64,6 +64,7 @@ def build_parser():
     from .recipes import RECIPES
 
     parser = OneLineErrorParser(prog="python -m mnist_adder_utils", description="Train and use the MNIST adder.")
+    parser.add_argument("--debug", action="store_true", help="on an unexpected error, show its whole traceback")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
 
     train = commands.add_parser("train", help="train a model (the original recipe by default)")
@@ -168,4 +169,13 @@ def main(argv=None):
         return handlers[args.command](args)
     except (DataError, DeviceError, CheckpointError, NonFiniteLossError, ValueError) as error:
         print(f"error: {error}", file=sys.stderr)
+        return EXIT_ERROR
+    except Exception as error:  # a fault of this package: one line and where to report it, the traceback on --debug
+        if args.debug:
+            raise
+        from .notebook import REPOSITORY_URL
+
+        detail = str(error).splitlines()[0][:200] if str(error) else "no detail"
+        print(f"error: unexpected {type(error).__name__} ({detail}); please report it at {REPOSITORY_URL}/issues, "
+              "with the output of the same command run with --debug", file=sys.stderr)  # fmt: skip
         return EXIT_ERROR

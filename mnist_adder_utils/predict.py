@@ -1,11 +1,14 @@
 """Single predictions: one image and one number in, the digit and the sum out."""
 
+import warnings
 from pathlib import Path
 
 import torch
 import torch.nn.functional as F
 
 from .data import normalize_pixels
+
+MAX_PIXELS = 50_000_000  # a 50-megapixel photo; a larger picture would take gigabytes to decode
 
 
 def check_number(number):
@@ -38,16 +41,26 @@ def read_image_file(path):
     if not path.is_file():
         raise ValueError(f"no image file at {path}")
     try:
-        with Image.open(path) as opened:
+        with warnings.catch_warnings():  # PIL warns of a decompression bomb: the size check below says it in one line
+            warnings.simplefilter("ignore", Image.DecompressionBombWarning)
+            opened = Image.open(path)
+        with opened:
+            if opened.width * opened.height > MAX_PIXELS:  # before its pixels are decoded into memory
+                raise ValueError(
+                    f"{path} is {opened.width}x{opened.height} pixels, more than the {MAX_PIXELS:,} this reads: "
+                    "crop or shrink the picture to the digit"
+                )
             opened.load()
             picture = opened.copy()
+    except Image.DecompressionBombError:  # PIL's own limit, larger than ours: refused before its size is read
+        raise ValueError(f"{path} is a picture of more than {MAX_PIXELS:,} pixels: crop or shrink it to the digit") from None
     except (UnidentifiedImageError, OSError, SyntaxError) as error:
         reason = "not an image file" if isinstance(error, UnidentifiedImageError) else "a damaged image file"
         raise ValueError(f"{path} is {reason} (expected a PNG, JPEG or BMP picture of a digit)") from None
     if picture.size == (28, 28) and picture.mode == "L":
         pixels = torch.frombuffer(bytearray(picture.tobytes()), dtype=torch.uint8).reshape(28, 28)
         border = torch.cat([pixels[0], pixels[-1], pixels[:, 0], pixels[:, -1]])
-        if border.float().median() < 128:  # already as in MNIST
+        if border.float().median() < 128 and pixels.max() > 0:  # already as in MNIST (an all-black one has no digit)
             return pixels
     return mnist_style(picture)
 

@@ -103,6 +103,8 @@ def run_epoch(model, loader, device, optimizer=None, scheduler=None, augment=Non
 def check_checkpoint_writable(path):
     """Refuse, with a ``CheckpointError``, a checkpoint path that cannot be written (before any training)."""
     path = Path(path)
+    if not path.name:
+        raise CheckpointError(f"the checkpoint path {str(path)!r} names no file; name one, e.g. runs/original/checkpoint.pt")
     probe = path.with_name(path.name + ".partial")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
@@ -130,11 +132,20 @@ def save_checkpoint(path, **state):
         temporary.unlink(missing_ok=True)
         if not isinstance(error, (OSError, RuntimeError)):
             raise  # e.g. KeyboardInterrupt: the old checkpoint is whole, let it through
-        free_mib = shutil.disk_usage(path.parent).free / 2**20
         kept = "the previous checkpoint is kept" if path.is_file() else "no earlier checkpoint there"
+        reason = getattr(error, "strerror", None) or "the write failed"
         raise CheckpointError(
-            f"could not write the checkpoint {path} ({free_mib:.1f} MiB free there: is the disk full?); {kept}"
+            f"could not write the checkpoint {path} ({reason}; {_free_space(path.parent)} free there); {kept}"
         ) from None
+
+
+def _free_space(folder):
+    """The free space in ``folder``, in the unit that shows it: bytes, KiB, MiB or GiB."""
+    free = shutil.disk_usage(folder).free
+    for unit in ("bytes", "KiB", "MiB", "GiB"):
+        if free < 1024 or unit == "GiB":
+            return f"{free:,} bytes" if unit == "bytes" else f"{free:.1f} {unit}"
+        free /= 1024
 
 
 def load_checkpoint(path):
@@ -158,7 +169,10 @@ def load_checkpoint(path):
             "it loads; expected a checkpoint written by this package's train (tensors and plain values only)"
         ) from None
     except Exception as error:
-        raise CheckpointError(f"{path} could not be read as a checkpoint ({type(error).__name__})") from None
+        detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
+        raise CheckpointError(
+            f"{path} could not be read as a checkpoint: not a file torch.save wrote ({type(error).__name__}: {detail})"
+        ) from None
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
         raise CheckpointError(

@@ -1,3 +1,4 @@
+import shutil
 import warnings
 from pathlib import Path
 
@@ -5,6 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
+from mnist_adder_utils import training
 from mnist_adder_utils.data import _unpack_sample
 from mnist_adder_utils.fast_loader import fast_loaders
 from mnist_adder_utils.model import MNISTadder
@@ -165,11 +167,30 @@ def test_a_failed_checkpoint_write_removes_its_partial_file_and_keeps_the_previo
         raise RuntimeError("[enforce fail at inline_container.cc:672] . PytorchStreamWriter failed writing file data/0")
 
     monkeypatch.setattr(torch, "save", disk_full)
-    with pytest.raises(CheckpointError, match=r"could not write the checkpoint .*free there.*the previous checkpoint is kept"):
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(10**9, 10**9 - 12288, 12288))
+    with pytest.raises(CheckpointError) as failed:
         save_checkpoint(path, model={}, history={}, epoch=2)
+    assert str(failed.value) == f"could not write the checkpoint {path} (the write failed; 12.0 KiB free there); the previous checkpoint is kept"
     monkeypatch.undo()
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
     assert load_checkpoint(path)["epoch"] == 1
+
+
+@pytest.mark.parametrize(("free", "shown"), [(512, "512 bytes"), (12288, "12.0 KiB"), (5 * 2**20, "5.0 MiB"), (63 * 2**30, "63.0 GiB")])
+def test_free_space_is_shown_in_the_unit_that_shows_it(monkeypatch, free, shown):
+    monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(2**40, 2**40 - free, free))
+    assert training._free_space(".") == shown
+
+
+def test_an_empty_checkpoint_path_is_refused_in_one_line():
+    with pytest.raises(CheckpointError, match="^the checkpoint path '.' names no file; name one, e.g. runs/original/checkpoint.pt$"):
+        save_checkpoint("", model={}, history={}, epoch=1)
+
+
+def test_a_garbage_checkpoint_says_why_it_could_not_be_read(tmp_path):
+    (tmp_path / "junk.pt").write_bytes(b"PK\x03\x04 not really a zip")
+    with pytest.raises(CheckpointError, match=r"could not be read as a checkpoint: not a file torch.save wrote \(\w+: .+\)$"):
+        load_checkpoint(tmp_path / "junk.pt")
 
 
 def test_an_unwritable_checkpoint_path_is_refused_before_any_training(mnist_source, tmp_path):
