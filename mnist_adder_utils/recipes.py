@@ -14,7 +14,15 @@ from .device import choose_device, describe_device
 from .fast_loader import fast_loaders
 from .model import DROPOUT, MNISTadder
 from .places import checkpoint_path, shown
-from .training import RESUME_KEYS, CheckpointError, check_checkpoint_writable, fit, load_checkpoint, total_loss
+from .training import (
+    RESUME_KEYS,
+    CheckpointError,
+    check_checkpoint_writable,
+    checkpoint_lock,
+    fit,
+    load_checkpoint,
+    total_loss,
+)
 
 # What each recipe changes; anything not named takes TrainConfig's defaults.
 RECIPES = {
@@ -141,23 +149,38 @@ def train(config, resume=False, progress=True, log=print, model=None, loss_fn=to
     device = choose_device(config.device)
     if config.checkpoint is not None:
         check_checkpoint_writable(config.checkpoint)  # before loading data or training anything
-    # read and checked before any data is loaded: a resume that cannot go on stops here, with nothing written
-    resume_from = resumable_checkpoint(config) if resume else None
-    source = find_mnist(config.data_root)
-    log(f"MNIST: {source.description}; training on: {describe_device(device)}")
-    torch.manual_seed(config.seed)
-    model = (new_model(config) if model is None else model).to(device)
-    train_loader, test_loader = loaders(source, config.batch_size, config.seed, device, config.train_limit, config.validation)
-    if config.validation:
-        log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
-    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
-    history = fit(
-        model, optimizer, train_loader, test_loader, config.epochs, device,
-        scheduler=scheduler, augment=augment if config.augment else None,
-        checkpoint_path=config.checkpoint, resume_from=resume_from, config={**asdict(config), **(details or {})},
-        progress=progress, log=log, loss_fn=loss_fn,
-    )  # fmt: skip
+    with checkpoint_lock(config.checkpoint):  # a second run on the same checkpoint stops here (none: no lock)
+        # read and checked before any data is loaded: a resume that cannot go on stops here, with nothing written
+        resume_from = resumable_checkpoint(config) if resume else None
+        source = find_mnist(config.data_root)
+        if resume_from is not None:
+            check_same_data(resume_from["config"], source, config.checkpoint)
+        log(f"MNIST: {source.description}; training on: {describe_device(device)}")
+        torch.manual_seed(config.seed)
+        model = (new_model(config) if model is None else model).to(device)
+        train_loader, test_loader = loaders(source, config.batch_size, config.seed, device, config.train_limit, config.validation)
+        if config.validation:
+            log(f"held out for validation: the last {config.validation:,} training images (the 'test' figures below are theirs)")
+        optimizer, scheduler = make_optimizer(model, config, len(train_loader))
+        saved_config = {**asdict(config), "training_images": source.training_images, **(details or {})}
+        history = fit(
+            model, optimizer, train_loader, test_loader, config.epochs, device,
+            scheduler=scheduler, augment=augment if config.augment else None,
+            checkpoint_path=config.checkpoint, resume_from=resume_from, config=saved_config,
+            progress=progress, log=log, loss_fn=loss_fn,
+        )  # fmt: skip
     return model, history
+
+
+def check_same_data(trained, source, checkpoint):
+    """Refuse, in one line, to resume a run on other data than it was trained on (full MNIST against the sample)."""
+    images = trained.get("training_images")  # checkpoints written before this was kept say nothing: let them go on
+    if images is not None and images != source.training_images:
+        raise CheckpointError(
+            f"cannot resume {shown(checkpoint)}: it was trained on {images:,} training images, and this run would read "
+            f"{source.training_images:,} ({source.description}); give the same data (--data-root), or train a new run "
+            "with another --checkpoint"
+        )
 
 
 def resumable_checkpoint(config):

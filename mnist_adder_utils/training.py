@@ -105,7 +105,7 @@ def check_checkpoint_writable(path):
     path = Path(path)
     if not path.name:
         raise CheckpointError(f"the checkpoint path {str(path)!r} names no file; name one, e.g. runs/original/checkpoint.pt")
-    probe = path.with_name(path.name + ".partial")
+    probe = path.with_name(f"{path.name}.{os.getpid()}.probe")
     try:
         path.parent.mkdir(parents=True, exist_ok=True)
         probe.touch()
@@ -117,6 +117,53 @@ def check_checkpoint_writable(path):
         raise CheckpointError(f"cannot write the checkpoint {path}: it is a folder; name a file, e.g. {path / 'checkpoint.pt'}")
 
 
+@contextlib.contextmanager
+def checkpoint_lock(path):
+    """Hold ``path``.lock while a run writes ``path``: a second run on the same checkpoint is refused in one line,
+    before it trains anything. A lock left by a run that died (its process is gone) is taken over. ``None``: no lock."""
+    if path is None:  # a run that keeps no checkpoint
+        yield
+        return
+    lock = Path(f"{path}.lock")
+    lock.parent.mkdir(parents=True, exist_ok=True)
+    try:
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    except FileExistsError:
+        owner = _lock_owner(lock)
+        if owner is not None and owner != os.getpid() and _process_alive(owner):
+            raise CheckpointError(
+                f"another run (process {owner}) is writing {path}: let it finish, or train with another --checkpoint "
+                f"(if no run is writing it, delete {lock})"
+            ) from None
+        lock.unlink(missing_ok=True)  # left by a run that died: take it over
+        descriptor = os.open(lock, os.O_CREAT | os.O_EXCL | os.O_WRONLY)
+    with os.fdopen(descriptor, "w") as file:
+        file.write(str(os.getpid()))
+    try:
+        yield
+    finally:
+        lock.unlink(missing_ok=True)
+
+
+def _lock_owner(lock):
+    try:
+        return int(lock.read_text().strip())
+    except (OSError, ValueError):
+        return None
+
+
+def _process_alive(pid):
+    if os.name == "nt":  # os.kill(pid, 0) would send Ctrl-C there: take the lock's word for it
+        return True
+    try:
+        os.kill(pid, 0)
+    except ProcessLookupError:
+        return False
+    except PermissionError:  # alive, another user's
+        return True
+    return True
+
+
 def save_checkpoint(path, **state):
     """Write ``state`` to ``path`` atomically: a failed or interrupted write leaves the old file whole.
 
@@ -124,7 +171,7 @@ def save_checkpoint(path, **state):
     """
     path = Path(path)
     check_checkpoint_writable(path)
-    temporary = path.with_name(path.name + ".partial")
+    temporary = path.with_name(f"{path.name}.{os.getpid()}.partial")  # each run its own: two runs never share one
     try:
         torch.save(state, temporary)
         os.replace(temporary, path)
@@ -196,6 +243,18 @@ def _restore_rng_states(states):
         torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
+def _restore(part, load, state):
+    """``load(state)``, or a one-line ``CheckpointError`` naming the ``part`` of the checkpoint that is malformed."""
+    try:
+        load(state)
+    except (RuntimeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
+        detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
+        raise CheckpointError(
+            f"cannot resume: the checkpoint's {part} is malformed ({type(error).__name__}: {detail}); it was damaged, "
+            "or not written by this package's train: train a new run with another --checkpoint"
+        ) from None
+
+
 def fit(model, optimizer, train_loader, test_loader, epochs, device, *, scheduler=None, augment=None,
         checkpoint_path=None, resume_from=None, config=None, progress=True, log=print, loss_fn=total_loss):  # fmt: skip
     """Train for ``epochs`` epochs, testing and checkpointing after each; return the history.
@@ -208,12 +267,12 @@ def fit(model, optimizer, train_loader, test_loader, epochs, device, *, schedule
     if checkpoint_path is not None:
         check_checkpoint_writable(checkpoint_path)
     if resume_from is not None:
-        model.load_state_dict(resume_from["model"])
-        optimizer.load_state_dict(resume_from["optimizer"])
+        _restore("weights", model.load_state_dict, resume_from["model"])
+        _restore("optimizer state", optimizer.load_state_dict, resume_from["optimizer"])
         if scheduler is not None and resume_from.get("scheduler"):
-            scheduler.load_state_dict(resume_from["scheduler"])
-        train_loader.load_state_dict(resume_from["train_loader"])
-        _restore_rng_states(resume_from["rng"])
+            _restore("learning-rate schedule", scheduler.load_state_dict, resume_from["scheduler"])
+        _restore("data loader's state", train_loader.load_state_dict, resume_from["train_loader"])
+        _restore("random states", _restore_rng_states, resume_from["rng"])
         history, first_epoch = resume_from["history"], resume_from["epoch"] + 1
     for epoch in range(first_epoch, epochs + 1):
         if progress:

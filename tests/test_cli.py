@@ -298,3 +298,57 @@ def test_a_one_cycle_run_too_short_to_rise_and_fall_is_refused_in_one_line(mnist
     assert line == ("error: the one-cycle schedule needs at least 8 batches in all to rise and fall; this run has 4 "
                     "(epochs 1, 4 an epoch): train on more images or for more epochs")  # fmt: skip
     assert not list(tmp_path.iterdir())  # nothing written
+
+
+@pytest.fixture
+def one_epoch_run(tmp_path, mnist_source):
+    """A finished 1-epoch run of 512 images (args to train it, to resume it to 2 epochs) and its checkpoint."""
+    checkpoint = tmp_path / "run.pt"
+    args = ["train", "--epochs", "1", "--train-limit", "512", "--checkpoint", checkpoint, "--no-progress",
+            "--data-root", mnist_source.root]  # fmt: skip
+    assert run_cli(*args).returncode == 0
+    return args, checkpoint
+
+
+def test_a_second_run_on_the_same_checkpoint_is_refused_while_the_first_runs(one_epoch_run):
+    args, checkpoint = one_epoch_run
+    before = checkpoint.read_bytes()
+    writer = subprocess.Popen([sys.executable, "-c", "import time; time.sleep(60)"])  # a live process holds the lock
+    try:
+        Path(f"{checkpoint}.lock").write_text(str(writer.pid))
+        result = run_cli(*args)
+        assert_one_line_error(result, f"another run (process {writer.pid}) is writing {checkpoint}", "delete")
+    finally:
+        writer.kill()
+        writer.wait()
+    assert checkpoint.read_bytes() == before  # nothing written
+    assert run_cli(*args).returncode == 0  # its process gone, the lock is taken over
+    assert not Path(f"{checkpoint}.lock").exists() and not list(checkpoint.parent.glob("*.partial"))
+
+
+def test_a_run_on_full_mnist_does_not_resume_on_other_data(one_epoch_run, tmp_path):
+    args, checkpoint = one_epoch_run
+    state = load_checkpoint(checkpoint)
+    state["config"]["training_images"] = 60_000 if state["config"]["training_images"] != 60_000 else 6_000
+    save_checkpoint(checkpoint, **state)
+    result = run_cli(*[arg if arg != "1" else "2" for arg in args], "--resume")
+    assert_one_line_error(result, "cannot resume", "it was trained on", "training images, and this run would read")
+
+
+@pytest.mark.parametrize(
+    ("part", "damage"),
+    [
+        ("random states", lambda state: state["rng"].update(torch=torch.zeros(3, dtype=torch.uint8))),
+        ("data loader's state", lambda state: state["train_loader"].pop("generator")),
+        ("optimizer state", lambda state: state["optimizer"].update(param_groups=[])),
+    ],
+)
+def test_a_checkpoint_with_malformed_state_is_refused_on_resume_in_one_line(one_epoch_run, part, damage):
+    args, checkpoint = one_epoch_run
+    state = load_checkpoint(checkpoint)
+    damage(state)
+    save_checkpoint(checkpoint, **state)
+    before = checkpoint.read_bytes()
+    result = run_cli(*[arg if arg != "1" else "2" for arg in args], "--resume")
+    assert_one_line_error(result, f"cannot resume: the checkpoint's {part} is malformed")
+    assert checkpoint.read_bytes() == before
