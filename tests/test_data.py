@@ -168,20 +168,6 @@ def test_fast_loader_refuses_float_images():
         TensorPairLoader(torch.zeros(4, 28, 28), torch.zeros(4, dtype=torch.long), 2, 0, False)
 
 
-def test_a_validation_split_holds_out_the_last_training_images_and_never_trains_on_them(mnist_source):
-    from mnist_adder_utils.data import load_mnist
-    from mnist_adder_utils.fast_loader import fast_loaders
-
-    train = load_mnist(mnist_source, train=True)
-    train_loader, validation_loader = fast_loaders(mnist_source, 128, seed=1, validation=500)
-    assert torch.equal(validation_loader.images, train.data[-500:])
-    assert torch.equal(validation_loader.labels, train.targets[-500:])
-    assert len(train_loader.images) == len(train.data) - 500
-    assert torch.equal(train_loader.images, train.data[:-500])
-    with pytest.raises(ValueError, match="validation must hold"):
-        fast_loaders(mnist_source, 128, validation=len(train.data))
-
-
 def test_every_pipeline_normalizes_pixels_alike_and_leaves_the_callers_tensor_alone():
     from PIL import Image
 

@@ -216,13 +216,6 @@ def test_show_source_prints_the_code_itself_as_a_python_block():
     assert "\n\ndef held_out_split(" in text
 
 
-def test_the_adder_maps_twenty_inputs_to_nineteen_sums_through_32_64_128():
-    from mnist_adder_utils.model import adder_mlp
-
-    linear_sizes = [(layer.in_features, layer.out_features) for layer in adder_mlp(0.0) if isinstance(layer, torch.nn.Linear)]
-    assert linear_sizes == [(20, 32), (32, 64), (64, 128), (128, 19)]
-
-
 def test_a_checkpoint_loads_as_the_model_in_eval_mode_and_another_models_is_refused_in_one_line(tmp_path):
     from mnist_adder_utils import MNISTadder
     from mnist_adder_utils.trained import load_trained_model

@@ -40,15 +40,13 @@ def test_brief_real_training_learns_both_tasks(mnist_source, tmp_path):
     _, history = train(config, progress=False, log=lines.append)
     assert history["test"]["acc1"][-1] > 90  # chance: 10%
     assert history["test"]["acc2"][-1] > 80  # chance: at most 10%
-    assert history["test"]["total"][-1] < history["test"]["total"][0] or history["test"]["total"][0] < 0.5
+    assert history["test"]["total"][-1] < history["test"]["total"][0]
     # without progress bars, one line per epoch still says how it went
     assert lines[-1].startswith("EPOCH: 2  train: Acc1=") and f"test: Acc1={history['test']['acc1'][-1]:.2f}%" in lines[-1]
 
 
-def test_improved_recipe_uses_one_cycle_augmentation_and_weight_decay():
+def test_improved_recipe_builds_a_one_cycle_schedule_with_weight_decay():
     config = TrainConfig.for_recipe("improved")
-    # 25 epochs and dropout 0.05: chosen on the validation split (scripts/seeds.py)
-    assert (config.epochs, config.schedule, config.augment, config.dropout) == (25, "onecycle", True, 0.05)
     optimizer, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=10)
     assert isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR)
     assert optimizer.param_groups[0]["weight_decay"] == 5e-4
@@ -170,20 +168,24 @@ def test_a_failed_checkpoint_write_removes_its_partial_file_and_keeps_the_previo
     monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(10**9, 10**9 - 12288, 12288))
     with pytest.raises(CheckpointError) as failed:
         save_checkpoint(path, model={}, history={}, epoch=2)
-    assert str(failed.value) == f"could not write the checkpoint {path} (the write failed; 12.0 KiB free there); the previous checkpoint is kept"
+    kept = "the previous checkpoint is kept"
+    assert str(failed.value) == f"could not write the checkpoint {path} (the write failed; 12.0 KiB free there); {kept}"
     monkeypatch.undo()
     assert [p.name for p in tmp_path.iterdir()] == ["c.pt"]
     assert load_checkpoint(path)["epoch"] == 1
 
 
-@pytest.mark.parametrize(("free", "shown"), [(512, "512 bytes"), (12288, "12.0 KiB"), (5 * 2**20, "5.0 MiB"), (63 * 2**30, "63.0 GiB")])
+@pytest.mark.parametrize(
+    ("free", "shown"), [(512, "512 bytes"), (12288, "12.0 KiB"), (5 * 2**20, "5.0 MiB"), (63 * 2**30, "63.0 GiB")]
+)
 def test_free_space_is_shown_in_the_unit_that_shows_it(monkeypatch, free, shown):
     monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(2**40, 2**40 - free, free))
     assert training._free_space(".") == shown
 
 
 def test_an_empty_checkpoint_path_is_refused_in_one_line():
-    with pytest.raises(CheckpointError, match="^the checkpoint path '.' names no file; name one, e.g. runs/original/checkpoint.pt$"):
+    expected = "^the checkpoint path '.' names no file; name one, e.g. runs/original/checkpoint.pt$"
+    with pytest.raises(CheckpointError, match=expected):
         save_checkpoint("", model={}, history={}, epoch=1)
 
 
