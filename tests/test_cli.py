@@ -148,6 +148,7 @@ def test_an_unexpected_error_is_one_line_with_where_to_report_it_and_the_traceba
         main(["--debug", "info"])
 
 
+@pytest.mark.slow  # trains
 def test_train_evaluate_predict_end_to_end(tmp_path, mnist_source):
     checkpoint = tmp_path / "run.pt"
     data = ["--data-root", mnist_source.root]
@@ -169,6 +170,7 @@ def test_train_evaluate_predict_end_to_end(tmp_path, mnist_source):
     assert by_file == by_index and by_file["number"] == 4 and 0 <= by_file["sum"] <= 18
 
 
+@pytest.mark.slow  # trains
 def test_offline_train_uses_the_bundled_sample_and_says_so(offline_home, capsys, monkeypatch):
     monkeypatch.chdir(offline_home)
     code = main(["train", "--epochs", "1", "--train-limit", "512", "--no-progress"])
@@ -178,6 +180,7 @@ def test_offline_train_uses_the_bundled_sample_and_says_so(offline_home, capsys,
     assert (offline_home / "runs" / "original" / "checkpoint.pt").is_file()
 
 
+@pytest.mark.slow  # trains
 def test_interrupted_run_keeps_its_checkpoint_and_resumes(tmp_path, mnist_source, monkeypatch, capsys):
     checkpoint = tmp_path / "run.pt"
     args = ["train", "--epochs", "2", "--train-limit", "512", "--checkpoint", str(checkpoint), "--no-progress",
@@ -335,6 +338,7 @@ def test_a_run_on_full_mnist_does_not_resume_on_other_data(one_epoch_run, tmp_pa
     assert_one_line_error(result, "cannot resume", "it was trained on", "training images, and this run would read")
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize(
     ("part", "damage"),
     [

@@ -35,6 +35,7 @@ def quick_model(mnist_source, tmp_path_factory):
     return model.eval()
 
 
+@pytest.mark.slow  # trains
 def test_user_pictures_are_read_about_as_well_as_mnist_itself(mnist_source, quick_model):
     test = load_mnist(mnist_source, train=False)
     originals, digits = test.data[:500], test.targets[:500]

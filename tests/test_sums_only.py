@@ -102,6 +102,7 @@ def test_a_validation_split_pairs_the_last_training_images_and_trains_on_the_res
         sum_pair_loaders(mnist_source, validation=len(training_images))
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize("head", ["exact", "mlp"])
 def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_asked(
     head, mnist_source, tmp_path, monkeypatch, dtype_recorder
@@ -115,6 +116,7 @@ def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_as
     assert len(history["test"]["acc2"]) == 1 and not list(tmp_path.rglob("*.pt"))
 
 
+@pytest.mark.slow  # trains
 def test_a_checkpoint_asked_for_by_path_loads_under_the_safe_loader(mnist_source, tmp_path):
     path = tmp_path / "sums.pt"  # a Path, not text: the config the checkpoint stores must still be plain values
     train_sums_only(epochs=1, train_limit=2048, data_root=mnist_source.root, checkpoint=path, progress=False, log=print)

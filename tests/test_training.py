@@ -32,6 +32,7 @@ def test_total_loss_is_nll_on_log_probs_and_cross_entropy_on_logits():
     assert torch.isclose(total_loss(digit_logits.log_softmax(-1), digit, sum_logits, F.one_hot(total, 19))[1], loss2)
 
 
+@pytest.mark.slow  # trains
 def test_brief_real_training_learns_both_tasks(mnist_source, tmp_path):
     config = TrainConfig.for_recipe(
         epochs=2, train_limit=6000, checkpoint=str(tmp_path / "c.pt"), data_root=str(mnist_source.root)
@@ -79,6 +80,7 @@ def test_augmentation_moves_pixels_but_keeps_shape_and_background():
     assert torch.allclose(moved[:, :, 0, 0], image[:, :, 0, 0])  # corners stay background
 
 
+@pytest.mark.slow  # trains
 def test_resumed_run_ends_where_an_uninterrupted_one_does(mnist_source, tmp_path):
     def config(name, epochs):
         return TrainConfig.for_recipe(
@@ -130,6 +132,7 @@ def test_checkpoint_write_is_atomic_and_bad_files_are_refused(tmp_path):
         load_checkpoint(tmp_path / "other.pt")
 
 
+@pytest.mark.slow  # trains
 def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
     train_loader, _ = fast_loaders(mnist_source, 128, seed=1, train_limit=128 * 30)
     model = MNISTadder()
@@ -140,6 +143,7 @@ def test_lr_range_test_leaves_the_model_alone_and_suggests_a_rate(mnist_source):
     assert all(torch.equal(before[k], v) for k, v in model.state_dict().items())
 
 
+@pytest.mark.slow  # trains
 @pytest.mark.parametrize("recipe", ["original", "improved"])
 def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, recipe, dtype_recorder):
     config = TrainConfig.for_recipe(recipe, epochs=1)
@@ -204,6 +208,7 @@ def test_an_unwritable_checkpoint_path_is_refused_before_any_training(mnist_sour
     assert lines == []  # refused before the data was even loaded
 
 
+@pytest.mark.slow  # trains
 def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_path, monkeypatch):
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     lines = []
@@ -221,6 +226,7 @@ def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_p
     assert lines == [f"Loaded {tmp_path / 'runs' / 'original' / 'checkpoint.pt'}: the original recipe after 25 epochs."]
 
 
+@pytest.mark.slow  # trains
 def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
     class NoAdderDropout(MNISTadder):  # a reader's variant, defined in a notebook
         pass
@@ -239,6 +245,7 @@ def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
     assert model is mine and calls and len(history["test"]["loss2"]) == 1
 
 
+@pytest.mark.slow  # trains
 def test_an_experiment_trains_briefly_and_writes_no_checkpoint(mnist_source, tmp_path, monkeypatch):
     from mnist_adder_utils.recipes import experiment
 
