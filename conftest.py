@@ -2,7 +2,8 @@
 
 The notebooks and the command line keep checkpoints in runs/ and figures in image/; a test run that wrote there
 would replace a reader's trained model and the committed figures. So before anything runs, $MNIST_ADDER_RUNS and
-$MNIST_ADDER_IMAGE_DIR point into a fresh temporary folder, which the notebooks' kernels inherit. Paths in that
+$MNIST_ADDER_IMAGE_DIR point into a fresh temporary folder, which the notebooks' kernels inherit; so does
+$MNIST_ADDER_PROGRESS=off, which turns the progress bars off. Paths in that
 folder are shown as ../runs in outputs (notebooks/nbval_sanitize.cfg), as they are in the committed notebooks.
 """
 
@@ -20,6 +21,7 @@ def pytest_configure(config):
     _scratch.append(scratch)
     os.environ["MNIST_ADDER_RUNS"] = str(scratch / "runs")
     os.environ["MNIST_ADDER_IMAGE_DIR"] = str(scratch / "image")
+    os.environ["MNIST_ADDER_PROGRESS"] = "off"  # progress.py: no bars, whose thousands of widget messages nbval reads late
 
 
 def pytest_unconfigure(config):

@@ -11,7 +11,7 @@ from mnist_adder_utils import device as device_module
 from mnist_adder_utils.data import default_data_root, load_mnist
 from mnist_adder_utils.device import cpu_name, describe_device
 from mnist_adder_utils.fast_loader import held_out_split
-from mnist_adder_utils.progress import NotebookBar, progress_bar
+from mnist_adder_utils.progress import PROGRESS_ENV_VAR, NotebookBar, progress_bar
 
 
 class FakeDisplayHandle:
@@ -83,6 +83,18 @@ def test_the_progress_bar_redraws_every_miniters_steps_only(capsys):
     drawn = capsys.readouterr().err
     assert "3/6" in drawn and "6/6" in drawn
     assert "1/6" not in drawn and "2/6" not in drawn and "4/6" not in drawn
+
+
+@pytest.fixture(autouse=True)
+def bars_on(monkeypatch):
+    """The bars as a reader sees them: the test runs turn them off (conftest.py), these tests look at them."""
+    monkeypatch.delenv(PROGRESS_ENV_VAR, raising=False)
+
+
+def test_the_bars_turn_themselves_off_when_the_environment_says_so(monkeypatch, capsys):
+    monkeypatch.setenv(PROGRESS_ENV_VAR, "off")
+    assert list(progress_bar(range(3), desc="Train")) == [0, 1, 2]
+    assert capsys.readouterr().err == ""
 
 
 def test_a_disabled_progress_bar_prints_nothing(capsys):
