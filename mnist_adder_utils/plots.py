@@ -112,7 +112,7 @@ def confusion_plot(fractions, title, path=None):
     """A row-normalized confusion matrix: rows are the truth, columns the prediction."""
     classes = len(fractions)
     figure, axis = plt.subplots(figsize=(0.45 * classes + 2, 0.45 * classes + 1.5))
-    shown = axis.imshow(fractions.numpy(), cmap="Blues", vmin=0, vmax=1)
+    shown = axis.imshow(100 * fractions.numpy(), cmap="Blues", vmin=0, vmax=100)  # in percent, as the labels
     for true in range(classes):
         for predicted in range(classes):
             value = float(fractions[true, predicted])
@@ -120,7 +120,7 @@ def confusion_plot(fractions, title, path=None):
                 color = "white" if value > 0.5 else "black"
                 axis.text(predicted, true, f"{100 * value:.1f}", ha="center", va="center", fontsize=7, color=color)
     axis.set(xticks=range(classes), yticks=range(classes), xlabel="predicted", ylabel="true", title=title)
-    figure.colorbar(shown, fraction=0.046, pad=0.04)
+    figure.colorbar(shown, fraction=0.046, pad=0.04, label="% of the row")
     figure.tight_layout()
     return _save(figure, path)
 

@@ -222,7 +222,8 @@ def test_confusion_plot_draws_the_matrix_with_percent_labels():
     fractions = torch.tensor([[0.8, 0.2, 0.0], [0.0, 1.0, 0.0], [0.0004, 0.3, 0.6996]], dtype=torch.float64)
     figure = confusion_plot(fractions, "Digit: confusion")
     axis = figure.axes[0]
-    assert np.array_equal(axis.images[0].get_array(), fractions.numpy()) and axis.images[0].get_clim() == (0, 1)
+    assert np.allclose(axis.images[0].get_array(), 100 * fractions.numpy()) and axis.images[0].get_clim() == (0, 100)
+    assert figure.axes[1].get_ylabel() == "% of the row"  # the colour bar, in percent as the labels are
     # at (x = predicted, y = true); zeros and entries under 0.05% unlabelled; white on the dark cells above 50%
     assert texts_at(axis) == {
         (0.0, 0.0): ("80.0", "white"),
