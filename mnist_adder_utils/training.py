@@ -216,10 +216,7 @@ def load_checkpoint(path):
             "it loads; expected a checkpoint written by this package's train (tensors and plain values only)"
         ) from None
     except Exception as error:
-        detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
-        raise CheckpointError(
-            f"{path} could not be read as a checkpoint: not a file torch.save wrote ({type(error).__name__}: {detail})"
-        ) from None
+        raise CheckpointError(f"{path} could not be read as a checkpoint: not a file torch.save wrote ({_said(error)})") from None
     missing = [key for key in CHECKPOINT_KEYS if not isinstance(state, dict) or key not in state]
     if missing:
         raise CheckpointError(
@@ -243,14 +240,19 @@ def _restore_rng_states(states):
         torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
+def _said(error):
+    """An exception in a few words: its type and the first line of its message."""
+    detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
+    return f"{type(error).__name__}: {detail}"
+
+
 def _restore(part, load, state):
     """``load(state)``, or a one-line ``CheckpointError`` naming the ``part`` of the checkpoint that is malformed."""
     try:
         load(state)
     except (RuntimeError, KeyError, TypeError, ValueError, AttributeError, IndexError) as error:
-        detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
         raise CheckpointError(
-            f"cannot resume: the checkpoint's {part} is malformed ({type(error).__name__}: {detail}); it was damaged, "
+            f"cannot resume: the checkpoint's {part} is malformed ({_said(error)}); it was damaged, "
             "or not written by this package's train: train a new run with another --checkpoint"
         ) from None
 
