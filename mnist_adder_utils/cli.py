@@ -160,7 +160,7 @@ def _info(args):
 
 
 def main(argv=None):
-    from .training import CheckpointError, NonFiniteLossError
+    from .training import CheckpointError, NonFiniteLossError, first_line
 
     warnings.formatwarning = lambda message, category, *rest, **kw: f"warning: {message}\n"  # one line, no source
     args = build_parser().parse_args(argv)
@@ -175,7 +175,6 @@ def main(argv=None):
             raise
         from .notebook import REPOSITORY_URL
 
-        detail = str(error).splitlines()[0][:200] if str(error) else "no detail"
-        print(f"error: unexpected {type(error).__name__} ({detail}); please report it at {REPOSITORY_URL}/issues, "
-              "with the output of the same command run with --debug", file=sys.stderr)  # fmt: skip
+        print(f"error: unexpected {type(error).__name__} ({first_line(error, 200)}); please report it at "
+              f"{REPOSITORY_URL}/issues, with the output of the same command run with --debug", file=sys.stderr)  # fmt: skip
         return EXIT_ERROR

@@ -240,10 +240,14 @@ def _restore_rng_states(states):
         torch.cuda.set_rng_state_all([state.cpu() for state in states["cuda"]])
 
 
+def first_line(error, limit=120):
+    """The first line of an exception's message, at most ``limit`` characters ("no detail" if it has none)."""
+    return str(error).splitlines()[0][:limit] if str(error) else "no detail"
+
+
 def _said(error):
     """An exception in a few words: its type and the first line of its message."""
-    detail = str(error).splitlines()[0][:120] if str(error) else "no detail"
-    return f"{type(error).__name__}: {detail}"
+    return f"{type(error).__name__}: {first_line(error)}"
 
 
 def _restore(part, load, state):
