@@ -5,13 +5,14 @@ through them (each imports only from those above it):
 
     places       where files live: checkpoints (runs/) and figures (image/)
     device       which device trains: CUDA, Apple's MPS or the CPU, and what the GPU is
-    data         MNIST (full, or the bundled sample), its normalization, and the (image, number) pairs
+    data         MNIST (full, or the bundled sample), its normalization, one-hot encoding and augmentation, the pairs
     fast_loader  the batches training uses, cut from tensors on the device
     model        the network: the CNN, the MLP adder, their Dropout
     progress     the progress bars
-    training     the loss, one epoch, fitting over epochs, the history and checkpoints
-    recipes      the original and improved settings, and train(): data, model and optimizer put together
-    trained      a trained model back: from its checkpoint, or trained now where there is none
+    checkpoint   checkpoints: their place, format, atomic save, safe load, resume rules, a trained model back
+    training     the loss, one step, one epoch, fitting over epochs with its history, the learning-rate range test
+    recipes      the original and improved settings, their optimizer, and train(): data, model and optimizer put together
+    trained      a recipe's model for a notebook: from its checkpoint, or trained now where there is none
     analysis     a trained model on the test set: predictions in batches, confusions, mistakes
     learned      did a run learn: the accuracy floors every measured run of its recipe cleared
     sums_only    notebook 8's task, trained through recipes.train: digits learnt from sums alone
@@ -25,46 +26,32 @@ through them (each imports only from those above it):
     cli          the command line: train, evaluate, predict, info
 """
 
-from .data import DATA_ENV_VAR, MNISTRandom, conventional_loaders, data_generator, draw_numbers, find_mnist
-from .device import choose_device, describe_gpu, gpu_info
-from .fast_loader import TensorPairLoader, fast_loaders
-from .model import MNISt, MNISTadder, count_parameters, print_summary
-from .notebook import REPOSITORY_URL, show_source
-from .places import checkpoint_path, image_dir, runs_dir
-from .recipes import TrainConfig, augment_batch, lr_range_test, train
-from .trained import load_trained_model
-from .training import fit, load_checkpoint, run_epoch, total_loss
+import importlib
 
 __version__ = "1.2.0"  # the notebooks' install cells pin this release (tests check)
 
-__all__ = [
-    "DATA_ENV_VAR",
-    "REPOSITORY_URL",
-    "MNISTRandom",
-    "MNISTadder",
-    "MNISt",
-    "TensorPairLoader",
-    "TrainConfig",
-    "augment_batch",
-    "checkpoint_path",
-    "choose_device",
-    "conventional_loaders",
-    "count_parameters",
-    "data_generator",
-    "describe_gpu",
-    "draw_numbers",
-    "fast_loaders",
-    "find_mnist",
-    "fit",
-    "gpu_info",
-    "image_dir",
-    "load_checkpoint",
-    "load_trained_model",
-    "lr_range_test",
-    "print_summary",
-    "run_epoch",
-    "runs_dir",
-    "show_source",
-    "total_loss",
-    "train",
-]
+# what ``from mnist_adder_utils import NAME`` gives, and the module each comes from: imported on first use, so that
+# the command line's --help answers without loading torch
+_HOMES = {
+    "DATA_ENV_VAR": "data", "MNISTRandom": "data", "conventional_loaders": "data", "data_generator": "data",
+    "draw_numbers": "data", "find_mnist": "data", "augment_batch": "data",
+    "choose_device": "device", "describe_gpu": "device", "gpu_info": "device",
+    "TensorPairLoader": "fast_loader", "fast_loaders": "fast_loader",
+    "MNISt": "model", "MNISTadder": "model", "count_parameters": "model", "print_summary": "model",
+    "REPOSITORY_URL": "notebook", "show_source": "notebook",
+    "image_dir": "places", "runs_dir": "places",
+    "checkpoint_path": "checkpoint", "load_checkpoint": "checkpoint", "load_trained_model": "checkpoint",
+    "fit": "training", "lr_range_test": "training", "run_epoch": "training", "total_loss": "training",
+    "TrainConfig": "recipes", "train": "recipes",
+}  # fmt: skip
+__all__ = sorted(_HOMES)
+
+
+def __getattr__(name):
+    if name not in _HOMES:
+        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
+    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+
+
+def __dir__():
+    return sorted([*globals(), *_HOMES])

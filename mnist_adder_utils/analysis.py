@@ -1,9 +1,8 @@
 """Error analysis of a trained model on the MNIST test set."""
 
 import torch
-import torch.nn.functional as F
 
-from .data import HELD_OUT_PAIRS_SEED, draw_numbers, find_mnist, load_mnist, normalize_pixels
+from .data import HELD_OUT_PAIRS_SEED, draw_numbers, find_mnist, load_mnist, normalize_pixels, one_hot
 
 
 @torch.inference_mode()
@@ -22,7 +21,7 @@ def predict_batches(model, images, numbers, batch_size=1000):
     """Predicted digits and sums for uint8 ``images`` [N, 28, 28] and ``numbers`` [N] (0..9)."""
 
     def digit_and_sum(image, number):
-        digit_log_probs, sum_logits = model(image, F.one_hot(number, 10).float())
+        digit_log_probs, sum_logits = model(image, one_hot(number, 10))
         return digit_log_probs.argmax(dim=1), sum_logits.argmax(dim=1)
 
     model.eval()
@@ -31,7 +30,7 @@ def predict_batches(model, images, numbers, batch_size=1000):
     return digits, sums
 
 
-def test_set_results(model, source):
+def predict_test_set(model, source):
     """Labels, numbers and predictions over the test set's fixed (image, number) pairs."""
     test = load_mnist(source, train=False)
     numbers = draw_numbers(len(test), HELD_OUT_PAIRS_SEED)
@@ -76,12 +75,12 @@ def mistakes(results):
 
 def evaluate_checkpoint(checkpoint, data_root=None, device="auto"):
     """Test accuracies of a saved model, as a dict ready for JSON."""
+    from .checkpoint import load_trained_model
     from .device import choose_device
-    from .trained import load_trained_model
 
     model, state = load_trained_model(checkpoint, choose_device(device))
     source = find_mnist(data_root)
-    results = test_set_results(model, source)
+    results = predict_test_set(model, source)
     digit_right = results["digit_pred"] == results["digit"]
     sum_right = results["sum_pred"] == results["digit"] + results["number"]
     return {

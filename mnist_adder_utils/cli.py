@@ -1,12 +1,13 @@
-"""Command line: python -m mnist_adder_utils {train,evaluate,predict,info}."""
+"""Command line: python -m mnist_adder_utils {train,evaluate,predict,info}.
+
+Each command imports what it needs when it runs: ``--help`` answers without loading torch.
+"""
 
 import argparse
+import importlib
 import json
 import sys
 import warnings
-
-from .data import DataError
-from .device import DEVICE_CHOICES, DeviceError
 
 EXIT_ERROR, EXIT_INTERRUPTED = 2, 130
 
@@ -53,6 +54,23 @@ def _test_index(text):
     return int(text)
 
 
+class _LazyChoices:
+    """A package constant's choices, read when argparse first checks a value or shows a command's help (with a
+    ``metavar``, argparse does not read them as it builds the parser)."""
+
+    def __init__(self, module, name):
+        self.module, self.name = module, name
+
+    def _choices(self):
+        return list(getattr(importlib.import_module(f".{self.module}", __package__), self.name))
+
+    def __iter__(self):
+        return iter(self._choices())
+
+    def __contains__(self, value):
+        return value in self._choices()
+
+
 class OneLineErrorParser(argparse.ArgumentParser):
     """Reports a bad argument in one line on stderr (argparse adds the whole usage)."""
 
@@ -61,14 +79,19 @@ class OneLineErrorParser(argparse.ArgumentParser):
 
 
 def build_parser():
-    from .recipes import RECIPES
-
     parser = OneLineErrorParser(prog="python -m mnist_adder_utils", description="Train and use the MNIST adder.")
     parser.add_argument("--debug", action="store_true", help="on an unexpected error, show its whole traceback")
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
 
     train = commands.add_parser("train", help="train a model (the original recipe by default)")
-    train.add_argument("--recipe", choices=sorted(RECIPES), default="original", help="settings to start from (default: original)")
+    recipes = _LazyChoices("recipes", "RECIPES")
+    train.add_argument(
+        "--recipe",
+        choices=recipes,
+        metavar="RECIPE",
+        default="original",
+        help="settings to start from: %(choices)s (default: original)",
+    )
     train.add_argument("--epochs", type=_positive_int, help="epochs (default: 25 for either recipe)")
     train.add_argument("--batch-size", type=_positive_int, help="batch size (default: 128)")
     train.add_argument("--lr", type=_positive_float, help="learning rate; the peak rate with --recipe improved")
@@ -94,20 +117,25 @@ def build_parser():
 
     commands.add_parser("info", help="the GPU check: which device training would use")
 
+    devices = _LazyChoices("device", "DEVICE_CHOICES")
     for command in (train, evaluate, predict):
         command.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
-        command.add_argument("--device", choices=DEVICE_CHOICES, default="auto", help="default: auto (CUDA, MPS, else CPU)")
+        command.add_argument(
+            "--device", choices=devices, metavar="DEVICE", default="auto", help="%(choices)s (default: auto: CUDA, MPS, else CPU)"
+        )
     return parser
 
 
 def _train(args):
+    from .checkpoint import checkpoint_path
     from .recipes import TrainConfig, train
 
     config = TrainConfig.for_recipe(
         args.recipe, epochs=args.epochs, batch_size=args.batch_size, lr=args.lr, momentum=args.momentum,
         dropout=args.dropout, weight_decay=args.weight_decay, seed=args.seed, train_limit=args.train_limit,
         validation=args.validation,
-        checkpoint=args.checkpoint, device=args.device, data_root=args.data_root,
+        checkpoint=checkpoint_path(args.recipe) if args.checkpoint is None else args.checkpoint,
+        device=args.device, data_root=args.data_root,
     )  # fmt: skip
     try:
         _, history = train(config, resume=args.resume, progress=not args.no_progress)
@@ -116,8 +144,8 @@ def _train(args):
         return EXIT_INTERRUPTED
     test = history["test"]
     print(json.dumps({
-        "recipe": config.recipe, "epochs": len(test["acc1"]), "checkpoint": config.checkpoint,
-        "digit_accuracy": round(test["acc1"][-1], 2), "sum_accuracy": round(test["acc2"][-1], 2),
+        "recipe": config.recipe, "epochs": len(test["digit_accuracy"]), "checkpoint": config.checkpoint,
+        "digit_accuracy": round(test["digit_accuracy"][-1], 2), "sum_accuracy": round(test["sum_accuracy"][-1], 2),
         "train_seconds": round(sum(history["epoch_seconds"]), 1),
     }))  # fmt: skip
     return 0
@@ -131,10 +159,10 @@ def _evaluate(args):
 
 
 def _predict(args):
+    from .checkpoint import load_trained_model
     from .data import find_mnist, load_mnist
     from .device import choose_device
     from .predict import predict, read_image_file
-    from .trained import load_trained_model
 
     model, _ = load_trained_model(args.checkpoint, choose_device(args.device))
     if args.image is not None:
@@ -160,10 +188,13 @@ def _info(args):
 
 
 def main(argv=None):
-    from .training import CheckpointError, NonFiniteLossError, first_line
-
     warnings.formatwarning = lambda message, category, *rest, **kw: f"warning: {message}\n"  # one line, no source
-    args = build_parser().parse_args(argv)
+    args = build_parser().parse_args(argv)  # --help and bad arguments end here, before torch loads
+    from .checkpoint import CheckpointError, first_line
+    from .data import DataError
+    from .device import DeviceError
+    from .training import NonFiniteLossError
+
     handlers = {"train": _train, "evaluate": _evaluate, "predict": _predict, "info": _info}
     try:
         return handlers[args.command](args)

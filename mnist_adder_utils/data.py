@@ -1,8 +1,10 @@
-"""MNIST, where it comes from, and the (image, random number) pairs built on it."""
+"""MNIST, where it comes from, how its images are normalized, encoded and augmented, and the (image, random
+number) pairs built on it."""
 
 import contextlib
 import gzip
 import io
+import math
 import os
 import shutil
 import socket
@@ -23,6 +25,10 @@ HELD_OUT_PAIRS_SEED = 2022  # the held-out pairs (test set or validation split) 
 SAMPLE_DIR = Path(__file__).parent / "mnist_sample"
 FULL_SET_HINT = f"for the full set, connect to the internet or set {DATA_ENV_VAR} to a folder holding MNIST/raw"
 DOWNLOAD_TIMEOUT_S = 15
+MAX_ROTATION_DEGREES = 10
+MAX_SHIFT_PIXELS = 2
+# Apple GPUs (MPS) lack grid_sample's "border" padding before torch 2.13; augment_batch samples another way there
+NO_BORDER_PADDING_DEVICES = {"mps"}
 
 # torchvision's raw file name -> (IDX magic number, the expected item shape)
 MNIST_FILES = {
@@ -196,6 +202,36 @@ def normalize_transform():
     return transforms.Compose([transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))])
 
 
+def one_hot(values, classes=10):
+    """Integers as one-hot float vectors: the number's 10 slots (or the sum's 19). The one place they are encoded."""
+    return F.one_hot(torch.as_tensor(values), classes).float()
+
+
+def augment_batch(image):
+    """Rotate each image by up to 10 degrees and shift it by up to 2 pixels, as one tensor op."""
+    count = len(image)
+    angle = (torch.rand(count, device=image.device) * 2 - 1) * math.radians(MAX_ROTATION_DEGREES)
+    shift = (torch.rand(count, 2, device=image.device) * 2 - 1) * (2 * MAX_SHIFT_PIXELS / image.shape[-1])
+    cos, sin = torch.cos(angle), torch.sin(angle)
+    theta = torch.stack([torch.stack([cos, -sin, shift[:, 0]], 1), torch.stack([sin, cos, shift[:, 1]], 1)], 1)
+    grid = F.affine_grid(theta, list(image.shape), align_corners=False)
+    return sample_with_border_padding(image, grid)
+
+
+def sample_with_border_padding(image, grid):
+    """``grid_sample`` that repeats the edge pixels (background) beyond the image, so no gray frame appears.
+
+    Where "border" padding is missing (Apple GPUs before torch 2.13), the grid is clamped to the outer
+    pixel centres instead and padded with zeros: bilinear sampling then reads only pixels inside the
+    image, which gives the same values up to float rounding.
+    """
+    if image.device.type not in NO_BORDER_PADDING_DEVICES:
+        return F.grid_sample(image, grid, padding_mode="border", align_corners=False)
+    height, width = image.shape[-2:]
+    edge = torch.tensor([1 - 1 / width, 1 - 1 / height], device=grid.device)  # (x, y) of the outer pixel centres
+    return F.grid_sample(image, grid.clamp(-edge, edge), padding_mode="zeros", align_corners=False)
+
+
 def draw_numbers(count, seed):
     """``count`` random integers 0..9, the same for the same seed on every machine."""
     generator = torch.Generator().manual_seed(seed)
@@ -225,8 +261,8 @@ class MNISTRandom(Dataset):
 
     def __getitem__(self, index):
         image, label, number, total = data_generator(self.mnist, self.numbers, index)
-        number_onehot = F.one_hot(torch.tensor(number), 10).float()
-        sum_onehot = F.one_hot(torch.tensor(total), 19).float()
+        number_onehot = one_hot(number, 10)
+        sum_onehot = one_hot(total, 19)
         return image, number_onehot, label, sum_onehot
 
 

@@ -7,7 +7,7 @@ a few tensor operations, where a DataLoader calls Python once per image.
 
 import torch
 
-from .data import HELD_OUT_PAIRS_SEED, draw_numbers, load_mnist, normalize_pixels
+from .data import HELD_OUT_PAIRS_SEED, draw_numbers, load_mnist, normalize_pixels, one_hot
 
 
 class TensorPairLoader:
@@ -49,8 +49,7 @@ class TensorPairLoader:
             else:
                 number = self.numbers[index]
             image = normalize_pixels(self.images[index].unsqueeze(1))
-            number_onehot = torch.nn.functional.one_hot(number, 10).float()
-            yield image, number_onehot, digit, digit + number
+            yield image, one_hot(number, 10), digit, digit + number
 
 
 def held_out_split(source, validation=0):

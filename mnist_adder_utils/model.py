@@ -12,7 +12,7 @@ from torch import nn
 
 # The notes don't give the rate. Of 0.1, 0.05, 0.02 and 0, this one's training accuracies come closest to
 # their training log (the README's Results say how it was chosen).
-DROPOUT = 0.02
+NOTES_DROPOUT = 0.02
 
 
 class Dropout(nn.Dropout):
@@ -53,7 +53,7 @@ class MNISt(nn.Module):
     probabilities are the 10 numbers the adder reads.
     """
 
-    def __init__(self, dropout=DROPOUT):
+    def __init__(self, dropout=NOTES_DROPOUT):
         super().__init__()
         self.layers = nn.Sequential(
             *_conv_block(1, 10), Dropout(dropout),  # 26x26
@@ -77,7 +77,7 @@ def _linear_block(in_features, out_features, dropout):
     ]
 
 
-def adder_mlp(dropout=DROPOUT):
+def adder_mlp(dropout=NOTES_DROPOUT):
     """The adder: an MLP 20 -> 32 -> 64 -> 128 -> 19 (scores of the sums 0..18)."""
     return nn.Sequential(
         *_linear_block(20, 32, dropout),
@@ -94,7 +94,7 @@ class MNISTadder(nn.Module):
     20-long vector, which an MLP 20 -> 32 -> 64 -> 128 -> 19 maps to the 19 sums 0..18.
     """
 
-    def __init__(self, cnn_dropout=DROPOUT, adder_dropout=DROPOUT):
+    def __init__(self, cnn_dropout=NOTES_DROPOUT, adder_dropout=NOTES_DROPOUT):
         super().__init__()
         self.mnist = MNISt(cnn_dropout)
         self.adder = adder_mlp(adder_dropout)

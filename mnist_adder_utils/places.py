@@ -1,4 +1,4 @@
-"""Where the tutorial keeps its files: checkpoints (runs/) and figures (image/).
+"""Where the tutorial keeps its files: runs (runs/, see ``checkpoint.checkpoint_path``) and figures (image/).
 
 The command line and the notebooks share one runs folder, so a model trained with
 ``./run.sh train`` is the one notebook 5 opens.
@@ -29,11 +29,6 @@ def _folder(env_var, name):
 def runs_dir():
     """Where checkpoints go: $MNIST_ADDER_RUNS if set, else runs/ at the checkout's root, else ./runs."""
     return _folder(RUNS_ENV_VAR, "runs")
-
-
-def checkpoint_path(recipe):
-    """The default checkpoint of a recipe, e.g. runs/original/checkpoint.pt."""
-    return runs_dir() / recipe / "checkpoint.pt"
 
 
 def image_dir():

@@ -7,7 +7,10 @@ import torch
 
 from .training import STAT_KEYS
 
-LOSS_NAMES = {"loss1": "loss1: digit (NLL)", "loss2": "loss2: sum (CrossEntropy)", "total": "total = loss1 + loss2"}
+LOSS_NAMES = {"digit_loss": "digit loss (NLL)", "sum_loss": "sum loss (CrossEntropy)", "loss": "total = digit + sum loss"}
+# history_table's column headings, short enough for one line a epoch
+COLUMN_NAMES = {"digit_loss": "digit loss", "sum_loss": "sum loss", "loss": "loss", "digit_accuracy": "digit %",
+                "sum_accuracy": "sum %"}  # fmt: skip
 
 
 def _save(figure, path):
@@ -67,8 +70,8 @@ def sum_distribution(sums, path=None):
 
 
 def loss_curves(history, path=None):
-    """loss1, loss2 and their total per epoch, train and test."""
-    epochs = range(1, len(history["train"]["total"]) + 1)
+    """The digit loss, the sum loss and their total per epoch, train and test."""
+    epochs = range(1, len(history["train"]["loss"]) + 1)
     figure, axes = plt.subplots(1, 3, figsize=(14, 3.8), sharex=True)
     for axis, key in zip(axes, LOSS_NAMES, strict=True):
         for split, style in (("train", "-"), ("test", "--")):
@@ -83,12 +86,12 @@ def loss_curves(history, path=None):
 def accuracy_curves(histories, path=None):
     """Test accuracy per epoch, digit and sum, for one or more named runs."""
     figure, axes = plt.subplots(1, 2, figsize=(12, 3.8), sharey=True)
-    lowest = min(min(history["test"][key]) for history in histories.values() for key in ("acc1", "acc2"))
+    lowest = min(min(history["test"][key]) for history in histories.values() for key in ("digit_accuracy", "sum_accuracy"))
     for name, history in histories.items():
-        epochs = range(1, len(history["test"]["acc1"]) + 1)
-        for axis, key in zip(axes, ("acc1", "acc2"), strict=True):
+        epochs = range(1, len(history["test"]["digit_accuracy"]) + 1)
+        for axis, key in zip(axes, ("digit_accuracy", "sum_accuracy"), strict=True):
             axis.plot(epochs, history["test"][key], marker=".", label=name)
-    for axis, title in zip(axes, ("digit (acc1)", "sum (acc2)"), strict=True):
+    for axis, title in zip(axes, ("digit", "sum"), strict=True):
         # from just below the lowest point (no early epoch cut off), at most 97..100 when all are high
         axis.set(title=f"test accuracy: {title}", xlabel="epoch", ylabel="%", ylim=(min(97, int(lowest) - 0.5), 100))
         axis.grid(alpha=0.3)
@@ -172,13 +175,13 @@ def history_table(history):
     """The per-epoch history as text rows, like the design notes' training log."""
     lines = [
         f"{'epoch':>5} "
-        + " ".join(f"{'train ' + k:>12}" for k in STAT_KEYS)
+        + " ".join(f"{'train ' + COLUMN_NAMES[k]:>16}" for k in STAT_KEYS)
         + " "
-        + " ".join(f"{'test ' + k:>11}" for k in STAT_KEYS)
+        + " ".join(f"{'test ' + COLUMN_NAMES[k]:>15}" for k in STAT_KEYS)
     ]
-    for epoch in range(len(history["train"]["total"])):
-        row = [f"{history['train'][k][epoch]:12.4f}" for k in STAT_KEYS] + [
-            f"{history['test'][k][epoch]:11.4f}" for k in STAT_KEYS
+    for epoch in range(len(history["train"]["loss"])):
+        row = [f"{history['train'][k][epoch]:16.4f}" for k in STAT_KEYS] + [
+            f"{history['test'][k][epoch]:15.4f}" for k in STAT_KEYS
         ]
         lines.append(f"{epoch + 1:>5} " + " ".join(row))
     return "\n".join(lines)

@@ -4,9 +4,8 @@ import warnings
 from pathlib import Path
 
 import torch
-import torch.nn.functional as F
 
-from .data import normalize_pixels
+from .data import normalize_pixels, one_hot
 
 MAX_PIXELS = 50_000_000  # a 50-megapixel photo; a larger picture would take gigabytes to decode
 
@@ -75,8 +74,7 @@ def predict(model, image, number):
     check_number(number)
     device = next(model.parameters()).device
     model.eval()
-    number_onehot = F.one_hot(torch.tensor([number]), 10).float()
-    digit_log_probs, sum_logits = model(image_tensor(image).to(device), number_onehot.to(device))
+    digit_log_probs, sum_logits = model(image_tensor(image).to(device), one_hot([number], 10).to(device))
     digit_probs, sum_probs = digit_log_probs.exp()[0].cpu(), sum_logits.softmax(dim=-1)[0].cpu()
     return {
         "digit": int(digit_probs.argmax()),

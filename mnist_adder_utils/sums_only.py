@@ -13,14 +13,14 @@ import torch.nn.functional as F
 from torch import nn
 
 from .analysis import in_batches
-from .data import HELD_OUT_PAIRS_SEED, normalize_pixels
+from .data import HELD_OUT_PAIRS_SEED, augment_batch, normalize_pixels
 from .fast_loader import TensorPairLoader, held_out_split
 from .model import MNISt, adder_mlp
-from .recipes import TrainConfig, augment_batch, train
+from .recipes import TrainConfig, train
 
 SUMS = 19
-EPOCHS = 8  # what lets both heads train within notebook 8's 10 minutes on 2 CPU cores
-DROPOUT = 0.0  # chosen over the improved recipe's 0.05 on a validation split (scripts/sums_only_seeds.py)
+SUMS_ONLY_EPOCHS = 8  # what lets both heads train within notebook 8's 10 minutes on 2 CPU cores
+SUMS_ONLY_DROPOUT = 0.0  # chosen over the improved recipe's 0.05 on a validation split (scripts/sums_only_seeds.py)
 _PAIR_SUM = (torch.arange(10)[:, None] + torch.arange(10)[None, :]).flatten()  # a + b for the 100 (a, b) pairs
 _SUM_MASK = _PAIR_SUM[None, :] == torch.arange(SUMS)[:, None]  # [19, 100]: which pairs give each sum
 
@@ -62,7 +62,7 @@ class SumsOnlyModel(nn.Module):
 
 
 def sum_loss(digit_log_probs, digit, sum_scores, total):
-    """The loss of sums-only training, in ``run_epoch``'s form ``(loss1, loss2)``: no digit term
+    """The loss of sums-only training, in ``run_epoch``'s form ``(digit_loss, sum_loss)``: no digit term
     (the digit labels are never used), cross-entropy of the sum (= its NLL for the exact head)."""
     return digit_log_probs.new_zeros(()), F.cross_entropy(sum_scores, total)
 
@@ -152,17 +152,16 @@ def train_sums_only(head="exact", progress=True, log=print, model=None, **settin
     """Train a ``SumsOnlyModel`` on sum labels only; return ``(model, history)``.
 
     The optimizer, schedule, augmentation and weight decay are the improved recipe's (notebook 6), with
-    ``DROPOUT`` and ``EPOCHS``; ``settings`` override any ``TrainConfig`` field (``epochs``, ``seed``,
-    ``data_root``, ``validation``, ...). The history's test ``acc1`` is the CNN's digit accuracy on the
-    first image of each test pair, ``acc2`` the sum accuracy. Saves a checkpoint only where
+    ``SUMS_ONLY_DROPOUT`` and ``SUMS_ONLY_EPOCHS``; ``settings`` override any ``TrainConfig`` field (``epochs``,
+    ``seed``, ``data_root``, ``validation``, ...). The history's test ``digit_accuracy`` is the CNN's digit accuracy
+    on the first image of each test pair, ``sum_accuracy`` the sum accuracy. Saves a checkpoint only where
     ``checkpoint=`` says. ``model`` trains your own module instead, one that takes ``(pair, unused)``
     and returns ``(first digit's log-probabilities, sum scores)`` as ``SumsOnlyModel`` does.
     """
-    config = TrainConfig.for_recipe("improved", **{"epochs": EPOCHS, "dropout": DROPOUT, **settings})
-    if settings.get("checkpoint") is None:  # never over the improved recipe's own checkpoint
-        config.checkpoint = None
+    config = TrainConfig.for_recipe("improved", **{"epochs": SUMS_ONLY_EPOCHS, "dropout": SUMS_ONLY_DROPOUT, **settings})
+    new_model = (lambda config: SumsOnlyModel(head, config.dropout)) if model is None else lambda config: model
     return train(
-        config, progress=progress, log=log, model=model, loss_fn=sum_loss,
-        new_model=lambda config: SumsOnlyModel(head, config.dropout), loaders=sum_pair_loaders, augment=augment_pair,
+        config, progress=progress, log=log, new_model=new_model, loss_fn=sum_loss,
+        loaders=sum_pair_loaders, augment=augment_pair,
         details={"head": head if model is None else type(model).__name__},
     )  # fmt: skip

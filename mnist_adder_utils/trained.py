@@ -1,31 +1,14 @@
-"""A trained model back: from its checkpoint (``load_trained_model``), or, where there is none, trained now
-(``load_or_train``), so that each notebook opens on its own."""
+"""A recipe's trained model for a notebook: from its checkpoint, or, where there is none, trained now, so that each
+notebook opens on its own."""
 
 import contextlib
 
+from .checkpoint import CheckpointError, checkpoint_path, load_trained_model
 from .device import choose_device, describe_device
-from .model import MNISTadder
-from .places import checkpoint_path, shown
+from .places import shown
 from .recipes import TrainConfig, train
-from .training import CheckpointError, load_checkpoint
 
 RECIPE_NOTEBOOKS = {"original": 4, "improved": 6}  # where each recipe is trained
-
-
-def load_trained_model(checkpoint, device="cpu"):
-    """The model in a checkpoint, in eval mode, and the checkpoint itself."""
-    state = load_checkpoint(checkpoint)  # on the CPU; the weights move to the device below
-    model = MNISTadder()
-    try:
-        model.load_state_dict(state["model"])
-    except (RuntimeError, TypeError, AttributeError):
-        expected, found = set(model.state_dict()), set(state["model"]) if isinstance(state["model"], dict) else set()
-        raise CheckpointError(
-            f"{checkpoint} holds the weights of another model ({len(expected - found)} of MNISTadder's "
-            f"{len(expected)} tensors missing, {len(found - expected)} unknown ones, or shapes that differ): "
-            "expected a checkpoint written by this package's train"
-        ) from None
-    return model.to(device).eval(), state
 
 
 def load_or_train(recipe="original", data_root=None, device="auto", epochs=None, quick_epochs=3, log=print):
@@ -47,7 +30,7 @@ def load_or_train(recipe="original", data_root=None, device="auto", epochs=None,
         if checkpoint.is_file():  # there, but not readable or not ours: say so rather than overwrite it
             raise
         log(f"No checkpoint at {shown(checkpoint)} (notebook {RECIPE_NOTEBOOKS[recipe]} or the command line writes it).")
-    config = TrainConfig.for_recipe(recipe, epochs=epochs, data_root=data_root, device=str(device))
+    config = TrainConfig.for_recipe(recipe, epochs=epochs, data_root=data_root, device=str(device), checkpoint=checkpoint)
     if device.type == "cpu":
         config.epochs = min(quick_epochs, config.epochs)
         config.checkpoint = str(checkpoint_path(f"{recipe}-quick"))

@@ -24,7 +24,7 @@ def _append_figure(output, figure):
 def prediction_explorer(model, results, number=3):
     """Sliders for a test image and a number, a "random" button, and the model's answer drawn live.
 
-    ``results`` is ``analysis.test_set_results(...)``. Returns the widget box, to be shown with
+    ``results`` is ``analysis.predict_test_set(...)``. Returns the widget box, to be shown with
     ``display()`` (which works with ipywidgets 7, Colab's, and 8); its ``children`` are
     (controls, output) for tests and further wiring.
     """

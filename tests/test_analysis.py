@@ -13,17 +13,16 @@ from mnist_adder_utils.analysis import (
     mistakes,
     normalize_rows,
     predict_batches,
-    test_set_results,
+    predict_test_set,
 )
+from mnist_adder_utils.checkpoint import CheckpointError, save_checkpoint
 from mnist_adder_utils.data import load_mnist
 from mnist_adder_utils.fast_loader import TensorPairLoader, fast_loaders
 from mnist_adder_utils.handwriting import grayscale
 from mnist_adder_utils.model import MNISTadder
 from mnist_adder_utils.predict import check_number, image_tensor
 from mnist_adder_utils.sums_only import augment_pair, read_digits
-from mnist_adder_utils.training import CheckpointError, new_history, save_checkpoint
-
-test_set_results.__test__ = False  # a function under test, not a test: pytest would collect it by its name
+from mnist_adder_utils.training import new_history
 
 
 def constant_model(digit, total):
@@ -45,11 +44,11 @@ def random_images(count, seed=0):
     return torch.randint(0, 256, (count, 28, 28), dtype=torch.uint8, generator=torch.Generator().manual_seed(seed))
 
 
-# analysis.test_set_results
+# analysis.predict_test_set
 
 
-def test_the_test_set_results_are_the_held_out_pairs_training_reports_on(mnist_source):
-    results = test_set_results(constant_model(7, 12), mnist_source)
+def test_the_predict_test_set_are_the_held_out_pairs_training_reports_on(mnist_source):
+    results = predict_test_set(constant_model(7, 12), mnist_source)
     test = load_mnist(mnist_source, train=False)
     assert torch.equal(results["images"], test.data) and torch.equal(results["digit"], test.targets)
     # the same (image, number) pairs as the held-out loader's: the figures of notebook 7 and the history agree
@@ -114,7 +113,7 @@ def test_evaluating_a_checkpoint_reports_its_test_accuracies_as_json(mnist_sourc
     save_checkpoint(checkpoint, model=constant_model(7, 12).state_dict(), history=new_history(), epoch=3)
     report = evaluate_checkpoint(checkpoint, data_root=str(mnist_source.root), device="cpu")
     assert json.loads(json.dumps(report)) == report  # plain values only: the command line prints it as JSON
-    results = test_set_results(MNISTadder(), mnist_source)  # for the test set's labels and numbers
+    results = predict_test_set(MNISTadder(), mnist_source)  # for the test set's labels and numbers
     sevens = (results["digit"] == 7).double().mean().item()
     twelves = (results["digit"] + results["number"] == 12).double().mean().item()
     assert report == {

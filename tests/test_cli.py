@@ -11,10 +11,10 @@ import pytest
 import torch
 from PIL import Image
 
+from mnist_adder_utils.checkpoint import load_checkpoint, save_checkpoint
 from mnist_adder_utils.cli import EXIT_ERROR, main
 from mnist_adder_utils.data import load_mnist
 from mnist_adder_utils.model import MNISTadder
-from mnist_adder_utils.training import load_checkpoint, save_checkpoint
 
 
 def run_cli(*args):
@@ -219,7 +219,7 @@ def test_an_unwritable_checkpoint_is_refused_before_training(tmp_path, mnist_sou
 
 
 def test_the_command_line_and_the_notebooks_share_one_runs_folder(monkeypatch):
-    from mnist_adder_utils.places import checkpoint_path
+    from mnist_adder_utils.checkpoint import checkpoint_path
 
     monkeypatch.delenv("MNIST_ADDER_RUNS", raising=False)
     repo = Path(__file__).resolve().parents[1]
@@ -356,3 +356,30 @@ def test_a_checkpoint_with_malformed_state_is_refused_on_resume_in_one_line(one_
     result = run_cli(*[arg if arg != "1" else "2" for arg in args], "--resume")
     assert_one_line_error(result, f"cannot resume: the checkpoint's {part} is malformed")
     assert checkpoint.read_bytes() == before
+
+
+def test_help_and_bad_arguments_answer_without_loading_torch():
+    # torch takes seconds to import: the package's names and the parser's choices load it only when a command runs
+    probe = (
+        "import sys\n"
+        "from mnist_adder_utils.cli import main\n"
+        "for argv in (['--help'], ['train', '--epochs', '0']):\n"
+        "    try:\n"
+        "        main(argv)\n"
+        "    except SystemExit:\n"
+        "        pass\n"
+        "print('torch' in sys.modules)\n"
+    )
+    result = subprocess.run([sys.executable, "-c", probe], capture_output=True, text=True, timeout=120)
+    assert result.stdout.strip().splitlines()[-1] == "False", result.stdout + result.stderr
+    assert "usage: python -m mnist_adder_utils" in result.stdout
+
+
+def test_the_parser_offers_every_recipe_and_device():
+    from mnist_adder_utils.cli import build_parser
+    from mnist_adder_utils.device import DEVICE_CHOICES
+    from mnist_adder_utils.recipes import RECIPES
+
+    train_help = build_parser()._subparsers._group_actions[0].choices["train"].format_help()
+    assert f"{', '.join(RECIPES)} (default: original)" in " ".join(train_help.split())
+    assert f"{', '.join(DEVICE_CHOICES)} (default: auto" in " ".join(train_help.split())

@@ -333,7 +333,7 @@ def test_a_test_run_leaves_the_readers_checkpoints_and_figures_alone(tmp_path):
     )
     where.outputs = [nbformat.v4.new_output("stream", text="checkpoints: ../runs/ (the command line's train writes there too)\n")]
     writes = nbformat.v4.new_code_cell(
-        "from mnist_adder_utils import checkpoint_path, image_dir\nfrom mnist_adder_utils.training import save_checkpoint\n\n"
+        "from mnist_adder_utils import checkpoint_path, image_dir\nfrom mnist_adder_utils.checkpoint import save_checkpoint\n\n"
         "save_checkpoint(checkpoint_path('original'), model={}, history={}, epoch=3)\n"
         "figure_bytes = (image_dir() / 'samples.png').write_bytes(b'a figure of this test run')",
         execution_count=2,

@@ -230,8 +230,7 @@ def test_show_source_prints_the_code_itself_as_a_python_block():
 
 def test_a_checkpoint_loads_as_the_model_in_eval_mode_and_another_models_is_refused_in_one_line(tmp_path):
     from mnist_adder_utils import MNISTadder
-    from mnist_adder_utils.trained import load_trained_model
-    from mnist_adder_utils.training import CheckpointError
+    from mnist_adder_utils.checkpoint import CheckpointError, load_trained_model
 
     model = MNISTadder()
     torch.save({"model": model.state_dict(), "epoch": 3, "history": {}}, tmp_path / "ours.pt")

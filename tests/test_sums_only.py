@@ -5,6 +5,7 @@ import torch
 
 from mnist_adder_utils import sums_only
 from mnist_adder_utils.analysis import confusion_matrix
+from mnist_adder_utils.checkpoint import load_checkpoint
 from mnist_adder_utils.data import load_mnist
 from mnist_adder_utils.places import RUNS_ENV_VAR
 from mnist_adder_utils.sums_only import (
@@ -17,7 +18,6 @@ from mnist_adder_utils.sums_only import (
     sum_pair_loaders,
     train_sums_only,
 )
-from mnist_adder_utils.training import load_checkpoint
 
 
 def random_log_probs(count, generator):
@@ -112,8 +112,8 @@ def test_training_uses_the_chosen_dropout_no_float64_and_no_checkpoint_unless_as
         model, history = train_sums_only(head, epochs=1, train_limit=2048, data_root=str(mnist_source.root),
                                          progress=False, log=lambda line: None)  # fmt: skip
     assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
-    assert {layer.p for layer in model.modules() if isinstance(layer, torch.nn.Dropout)} == {sums_only.DROPOUT}
-    assert len(history["test"]["acc2"]) == 1 and not list(tmp_path.rglob("*.pt"))
+    assert {layer.p for layer in model.modules() if isinstance(layer, torch.nn.Dropout)} == {sums_only.SUMS_ONLY_DROPOUT}
+    assert len(history["test"]["sum_accuracy"]) == 1 and not list(tmp_path.rglob("*.pt"))
 
 
 @pytest.mark.slow  # trains

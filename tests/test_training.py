@@ -6,30 +6,23 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mnist_adder_utils import training
-from mnist_adder_utils.data import _unpack_sample
+from mnist_adder_utils import checkpoint
+from mnist_adder_utils.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
+from mnist_adder_utils.data import _unpack_sample, augment_batch
 from mnist_adder_utils.fast_loader import fast_loaders
 from mnist_adder_utils.model import MNISTadder
-from mnist_adder_utils.recipes import TrainConfig, augment_batch, lr_range_test, make_optimizer, train
+from mnist_adder_utils.recipes import TrainConfig, make_optimizer_and_schedule, train
 from mnist_adder_utils.trained import load_or_train
-from mnist_adder_utils.training import (
-    CheckpointError,
-    NonFiniteLossError,
-    fit,
-    load_checkpoint,
-    save_checkpoint,
-    total_loss,
-)
+from mnist_adder_utils.training import NonFiniteLossError, fit, lr_range_test, total_loss
 
 
 def test_total_loss_is_nll_on_log_probs_and_cross_entropy_on_logits():
     torch.manual_seed(0)
     digit_logits, sum_logits = torch.randn(8, 10), torch.randn(8, 19)
     digit, total = torch.randint(0, 10, (8,)), torch.randint(0, 19, (8,))
-    loss1, loss2 = total_loss(digit_logits.log_softmax(-1), digit, sum_logits, total)
-    assert torch.isclose(loss1, F.cross_entropy(digit_logits, digit))
-    assert torch.isclose(loss2, F.nll_loss(sum_logits.log_softmax(-1), total))
-    assert torch.isclose(total_loss(digit_logits.log_softmax(-1), digit, sum_logits, F.one_hot(total, 19))[1], loss2)
+    digit_loss, sum_loss = total_loss(digit_logits.log_softmax(-1), digit, sum_logits, total)
+    assert torch.isclose(digit_loss, F.cross_entropy(digit_logits, digit))
+    assert torch.isclose(sum_loss, F.nll_loss(sum_logits.log_softmax(-1), total))
 
 
 @pytest.mark.slow  # trains
@@ -39,25 +32,26 @@ def test_brief_real_training_learns_both_tasks(mnist_source, tmp_path):
     )
     lines = []
     _, history = train(config, progress=False, log=lines.append)
-    assert history["test"]["acc1"][-1] > 90  # chance: 10%
-    assert history["test"]["acc2"][-1] > 80  # chance: at most 10%
-    assert history["test"]["total"][-1] < history["test"]["total"][0]
+    assert history["test"]["digit_accuracy"][-1] > 90  # chance: 10%
+    assert history["test"]["sum_accuracy"][-1] > 80  # chance: at most 10%
+    assert history["test"]["loss"][-1] < history["test"]["loss"][0]
     # without progress bars, one line per epoch still says how it went
-    assert lines[-1].startswith("EPOCH: 2  train: Acc1=") and f"test: Acc1={history['test']['acc1'][-1]:.2f}%" in lines[-1]
+    assert lines[-1].startswith("EPOCH: 2  train: Acc1=")
+    assert f"test: Acc1={history['test']['digit_accuracy'][-1]:.2f}%" in lines[-1]
 
 
 def test_improved_recipe_builds_a_one_cycle_schedule_with_weight_decay():
     config = TrainConfig.for_recipe("improved")
-    optimizer, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=10)
+    optimizer, scheduler = make_optimizer_and_schedule(MNISTadder(), config, steps_per_epoch=10)
     assert isinstance(scheduler, torch.optim.lr_scheduler.OneCycleLR)
     assert optimizer.param_groups[0]["weight_decay"] == 5e-4
-    original, _ = make_optimizer(MNISTadder(), TrainConfig.for_recipe("original"), steps_per_epoch=10)
+    original, _ = make_optimizer_and_schedule(MNISTadder(), TrainConfig.for_recipe("original"), steps_per_epoch=10)
     assert original.param_groups[0]["weight_decay"] == 0
 
 
 def test_one_cycle_swings_the_momentum_it_is_given():
     config = TrainConfig.for_recipe("improved", momentum=0.8, epochs=1)
-    optimizer, scheduler = make_optimizer(MNISTadder(), config, steps_per_epoch=100)
+    optimizer, scheduler = make_optimizer_and_schedule(MNISTadder(), config, steps_per_epoch=100)
     momenta = []
     for _ in range(100):
         momenta.append(optimizer.param_groups[0]["momentum"])
@@ -90,7 +84,7 @@ def test_resumed_run_ends_where_an_uninterrupted_one_does(mnist_source, tmp_path
     whole_model, whole = train(config("whole.pt", 2), progress=False, log=lambda _: None)
     train(config("split.pt", 1), progress=False, log=lambda _: None)
     split_model, split = train(config("split.pt", 2), resume=True, progress=False, log=lambda _: None)
-    assert split["test"]["acc2"] == pytest.approx(whole["test"]["acc2"])
+    assert split["test"]["sum_accuracy"] == pytest.approx(whole["test"]["sum_accuracy"])
     for (name, a), b in zip(whole_model.state_dict().items(), split_model.state_dict().values(), strict=True):
         assert torch.allclose(a.float(), b.float(), atol=1e-6), name
 
@@ -114,7 +108,8 @@ def test_non_finite_loss_stops_and_keeps_the_last_good_checkpoint(mnist_source, 
     optimizer = torch.optim.SGD(model.parameters(), lr=0.01)
     path = tmp_path / "c.pt"
     with pytest.raises(NonFiniteLossError, match="diverged, the last good checkpoint is kept"):
-        fit(model, optimizer, train_loader, test_loader, 3, "cpu", checkpoint_path=path, progress=False, log=lambda _: None)
+        fit(model, optimizer, train_loader, test_loader, epochs=3, device="cpu", checkpoint_path=path, progress=False,
+            log=lambda _: None)  # fmt: skip
     assert load_checkpoint(path)["epoch"] == 1
 
 
@@ -153,10 +148,20 @@ def test_training_makes_no_float64_tensor_which_apple_gpus_lack(mnist_source, re
         t[:256] for t in (test_loader.images, test_loader.labels, test_loader.numbers)
     )
     model = MNISTadder(config.dropout, config.dropout)
-    optimizer, scheduler = make_optimizer(model, config, len(train_loader))
+    optimizer, scheduler = make_optimizer_and_schedule(model, config, len(train_loader))
     augment = augment_batch if config.augment else None
     with dtype_recorder as recorded:
-        fit(model, optimizer, train_loader, test_loader, 1, "cpu", scheduler=scheduler, augment=augment, log=lambda _: None)
+        fit(
+            model,
+            optimizer,
+            train_loader,
+            test_loader,
+            epochs=1,
+            device="cpu",
+            scheduler=scheduler,
+            augment=augment,
+            log=lambda _: None,
+        )
     assert torch.float32 in recorded.dtypes and torch.float64 not in recorded.dtypes
 
 
@@ -184,7 +189,7 @@ def test_a_failed_checkpoint_write_removes_its_partial_file_and_keeps_the_previo
 )
 def test_free_space_is_shown_in_the_unit_that_shows_it(monkeypatch, free, shown):
     monkeypatch.setattr(shutil, "disk_usage", lambda folder: shutil._ntuple_diskusage(2**40, 2**40 - free, free))
-    assert training._free_space(".") == shown
+    assert checkpoint._free_space(".") == shown
 
 
 def test_an_empty_checkpoint_path_is_refused_in_one_line():
@@ -213,7 +218,7 @@ def test_a_notebook_opened_alone_on_the_cpu_trains_a_quick_run_and_says_so(tmp_p
     monkeypatch.setenv("XDG_CACHE_HOME", str(tmp_path / "cache"))
     lines = []
     model, history = load_or_train("original", data_root=_unpack_sample(), device="cpu", quick_epochs=1, log=lines.append)
-    assert len(history["test"]["acc1"]) == 1 and not model.training
+    assert len(history["test"]["digit_accuracy"]) == 1 and not model.training
     assert "No checkpoint at" in lines[0] and "quick 1-epoch run of the original recipe instead of its 25 epochs" in lines[1]
     assert (tmp_path / "runs" / "original-quick" / "checkpoint.pt").is_file()
     assert not (tmp_path / "runs" / "original").exists()  # a quick run never poses as the real one
@@ -241,8 +246,8 @@ def test_train_takes_the_readers_own_model_and_loss(mnist_source, tmp_path):
     config = TrainConfig.for_recipe(epochs=1, train_limit=512, checkpoint=str(tmp_path / "c.pt"))
     config.data_root = str(mnist_source.root)
     mine = NoAdderDropout()
-    model, history = train(config, progress=False, log=lambda _: None, model=mine, loss_fn=sum_as_regression)
-    assert model is mine and calls and len(history["test"]["loss2"]) == 1
+    model, history = train(config, progress=False, log=lambda _: None, new_model=lambda config: mine, loss_fn=sum_as_regression)
+    assert model is mine and calls and len(history["test"]["sum_loss"]) == 1
 
 
 @pytest.mark.slow  # trains
@@ -250,7 +255,7 @@ def test_an_experiment_trains_briefly_and_writes_no_checkpoint(mnist_source, tmp
     from mnist_adder_utils.recipes import experiment
 
     history = experiment(data_root=str(mnist_source.root), train_limit=1024, seed=3)
-    assert len(history["test"]["acc1"]) == 1 and history["test"]["acc1"][-1] > 20
+    assert len(history["test"]["digit_accuracy"]) == 1 and history["test"]["digit_accuracy"][-1] > 20
     assert not (tmp_path / "runs").exists()
 
 
@@ -267,12 +272,12 @@ def test_resuming_on_a_gpu_restores_the_random_states_and_moves_the_saved_tensor
     saved = torch.load(tmp_path / "c.pt", weights_only=True)
     seen = {}
 
-    def epoch_on_the_gpu(model, loader, device, optimizer=None, *args, **kwargs):
+    def epoch_on_the_gpu(model, loader, device, *, optimizer=None, **kwargs):
         if optimizer is not None and not seen:
             momentum = [value for state in optimizer.state.values() for value in state.values() if torch.is_tensor(value)]
             seen.update(rng=torch.get_rng_state(), loader=loader.generator.get_state(),
                         devices={tensor.device.type for tensor in [*model.parameters(), *momentum]})  # fmt: skip
-        return dict.fromkeys(("loss1", "loss2", "total", "acc1", "acc2"), 1.0)
+        return dict.fromkeys(training.STAT_KEYS, 1.0)
 
     monkeypatch.setattr(recipes, "choose_device", lambda _: torch.device("meta"))
     monkeypatch.setattr(training, "run_epoch", epoch_on_the_gpu)
@@ -287,7 +292,7 @@ def test_resuming_on_a_gpu_restores_the_random_states_and_moves_the_saved_tensor
 
 def test_augmentation_on_an_apple_gpu_samples_as_border_padding_does(monkeypatch):
     # MPS rejects grid_sample's "border" padding before torch 2.13: the CPU plays MPS here, rejecting it too
-    import mnist_adder_utils.recipes as recipes
+    import mnist_adder_utils.data as data
 
     torch.manual_seed(0)
     image = torch.randn(16, 1, 28, 28)  # edges that are not background, so any padding shows
@@ -306,7 +311,40 @@ def test_augmentation_on_an_apple_gpu_samples_as_border_padding_does(monkeypatch
             raise NotImplementedError("grid_sampler_2d: border padding is not supported on MPS")
         return real_grid_sample(*args, padding_mode=padding_mode, **kwargs)
 
-    monkeypatch.setattr(recipes, "NO_BORDER_PADDING_DEVICES", {"cpu"})
+    monkeypatch.setattr(data, "NO_BORDER_PADDING_DEVICES", {"cpu"})
     monkeypatch.setattr(F, "grid_sample", grid_sample_as_on_mps)
-    assert torch.allclose(recipes.sample_with_border_padding(image, grid), with_border, atol=1e-5)
+    assert torch.allclose(data.sample_with_border_padding(image, grid), with_border, atol=1e-5)
     assert augment_batch(image).shape == image.shape and "border" not in modes
+
+
+def test_a_recipe_keeps_no_checkpoint_unless_told_where():
+    # a measurement or an experiment built from a recipe can never overwrite the reader's saved run
+    assert TrainConfig.for_recipe("improved").checkpoint is None
+    assert TrainConfig.for_recipe("original", checkpoint=checkpoint.checkpoint_path("original")).checkpoint.endswith(
+        "runs/original/checkpoint.pt"
+    )
+
+
+def test_a_checkpoint_of_release_1_2_reads_its_history_under_the_new_names(tmp_path):
+    old = {"loss1": [0.5], "loss2": [0.7], "total": [1.2], "acc1": [90.0], "acc2": [80.0]}
+    save_checkpoint(tmp_path / "c.pt", model={}, history={"train": old, "test": old, "epoch_seconds": [3.0]}, epoch=1)
+    history = load_checkpoint(tmp_path / "c.pt")["history"]
+    assert history["test"] == {
+        "digit_loss": [0.5],
+        "sum_loss": [0.7],
+        "loss": [1.2],
+        "digit_accuracy": [90.0],
+        "sum_accuracy": [80.0],
+    }
+    assert history["epoch_seconds"] == [3.0]
+
+
+def test_the_range_test_takes_the_training_step_of_run_epoch(monkeypatch, mnist_source):
+    from mnist_adder_utils import training
+
+    steps = []
+    real_step = training.training_step
+    monkeypatch.setattr(training, "training_step", lambda *args, **kwargs: steps.append(1) or real_step(*args, **kwargs))
+    loader, _ = fast_loaders(mnist_source, 64, seed=1, train_limit=256)
+    lrs, losses, _ = lr_range_test(MNISTadder(), loader, "cpu", steps=6)
+    assert len(steps) == len(lrs) == len(losses) == 6
