@@ -1,69 +1,66 @@
-"""The floors a run of each recipe must clear: chosen by run length, below every measured run, and one line when missed."""
+"""The floors a run of each recipe must clear: written by the seed scripts from their rows, chosen by run length,
+and one line when missed."""
 
 import json
-import statistics
+import sys
 from pathlib import Path
 
 import pytest
 
-from mnist_adder_utils import sums_only
-from mnist_adder_utils.learned import FLOORS, OTHER_RUNS, SUMS_ONLY_FLOORS, RunDidNotLearn, check_learned, recipe_floors
-from mnist_adder_utils.recipes import RECIPES, TrainConfig
+from mnist_adder_utils.learned import OTHER_RUNS, RunDidNotLearn, check_learned, recipe_floors
 
-SCRIPTS = Path(__file__).resolve().parents[1] / "scripts"
+ROOT = Path(__file__).resolve().parents[1]
+FLOORS_FILE = ROOT / "mnist_adder_utils" / "floors.json"
+sys.path.insert(0, str(ROOT / "scripts"))  # the scripts import runs_file as their neighbour
+import quick_bars  # noqa: E402
+import runs_file  # noqa: E402
+import seeds  # noqa: E402
+import sums_only_seeds  # noqa: E402
+
+# each part of the floors file: the script that writes it, and its results file
+WRITERS = {
+    "seeds.py": (seeds, "seeds_results.jsonl"),
+    "quick_bars.py": (quick_bars, "quick_results.jsonl"),
+    "sums_only_seeds.py": (sums_only_seeds, "sums_only_results.jsonl"),
+}
 
 
-def rows(name):
-    return [json.loads(line) for line in (SCRIPTS / name).read_text().splitlines()]
+def measured(part):
+    return json.loads(FLOORS_FILE.read_text())[part]["floors"]
 
 
-def runs_of(recipe, results, **where):
-    """The rows of ``results`` trained with exactly ``recipe``'s settings (and ``where``)."""
-    settings = {**{k: getattr(TrainConfig(), k) for k in ("dropout", "weight_decay", "momentum")}, **RECIPES[recipe], **where}
-    settings.pop("epochs") if "epochs" not in where else None
-    return [r for r in results if all(r.get(k) == v for k, v in settings.items())]
+def digit_and_sum(floors):
+    return floors["digit_accuracy"], floors["sum_accuracy"]
+
+
+def test_the_floors_file_is_what_the_seed_scripts_write_from_their_rows():
+    committed = json.loads(FLOORS_FILE.read_text())
+    assert set(committed) == {"about", *WRITERS}
+    parts = {}
+    for part, (script, results) in WRITERS.items():
+        parts[part] = script.floors(runs_file.load_runs(ROOT / "scripts" / results), committed[part]["runs"])
+        assert parts[part] is not None, f"{results} lacks runs behind {part}'s floors"
+        assert parts[part] == committed[part], f"{FLOORS_FILE.name} is not what {part} writes: run scripts/{part} --report-only"
+    assert runs_file.floors_text(parts) == FLOORS_FILE.read_text()
 
 
 def test_the_floor_follows_the_run_length_and_the_data():
-    assert recipe_floors("original", 25, 25, on_sample=False) == FLOORS["original"]["full"]
-    assert recipe_floors("improved", 3, 25, on_sample=False) == FLOORS["improved"][3]
-    assert recipe_floors("improved", 1, 25, on_sample=True) == FLOORS["improved"][1]
-    assert recipe_floors("original", 2, 25, on_sample=True) == FLOORS["original"][1]
+    full, short = measured("seeds.py"), measured("quick_bars.py")
+    assert recipe_floors("original", 25, 25, on_sample=False) == digit_and_sum(full["original"])
+    assert recipe_floors("improved", 25, 25, on_sample=False) == digit_and_sum(full["improved"])
+    assert recipe_floors("improved", 3, 25, on_sample=False) == digit_and_sum(short["improved"]["3"])
+    assert recipe_floors("improved", 1, 25, on_sample=True) == digit_and_sum(short["improved"]["1"])
+    assert recipe_floors("original", 2, 25, on_sample=True) == digit_and_sum(short["original"]["1"])
     assert recipe_floors("original", 25, 25, on_sample=True) == OTHER_RUNS
 
 
-@pytest.mark.parametrize("recipe", sorted(FLOORS))
-def test_every_measured_full_run_clears_its_floor_and_the_floor_is_mean_minus_three_sd(recipe):
-    full = runs_of(recipe, rows("seeds_results.jsonl"), validation=0, epochs=25)
-    newest = {r["seed"]: r for r in full}  # a seed run twice counts once, its newest row
-    assert len(newest) >= 5, f"{recipe}: fewer than five test seeds in seeds_results.jsonl"
-    for index, measure in enumerate(("digit", "sum")):
-        values = [r[measure] for r in newest.values()]
-        floor = FLOORS[recipe]["full"][index]
-        assert min(values) >= floor, (recipe, measure, values)
-        assert floor <= statistics.mean(values) - 3 * statistics.stdev(values) < floor + 0.1
+def test_notebook_8s_full_floors_are_the_measured_ones():
+    from mnist_adder_utils.learned import SUMS_ONLY_FLOORS
 
-
-@pytest.mark.parametrize("recipe", sorted(FLOORS))
-@pytest.mark.parametrize("epochs", [1, 3])
-def test_every_measured_short_run_on_the_sample_clears_its_floor(recipe, epochs):
-    short = runs_of(recipe, rows("quick_results.jsonl"), epochs=epochs, data="bundled sample")
-    assert len(short) >= 5
-    digit_floor, sum_floor = FLOORS[recipe][epochs]
-    assert min(r["digit"] for r in short) >= digit_floor and min(r["sum"] for r in short) >= sum_floor
-
-
-def test_every_measured_sums_only_run_clears_its_floor():
-    full = [
-        r for r in rows("sums_only_results.jsonl")
-        if r["epochs"] == sums_only.EPOCHS and r["dropout"] == sums_only.DROPOUT and r["validation"] == 0
-    ]  # fmt: skip
-    exact = [r for r in full if r["head"] == "exact"]
-    mlp = [r for r in full if r["head"] == "mlp"]
-    assert len(exact) >= 5 and len(mlp) >= 5
-    sum_floor, digit_floor, mlp_floor = SUMS_ONLY_FLOORS["full"]
-    assert min(r["sum"] for r in exact) >= sum_floor and min(r["digit"] for r in exact) >= digit_floor
-    assert min(r["sum"] for r in mlp) >= mlp_floor
+    notebook_8 = measured("sums_only_seeds.py")
+    exact, mlp = notebook_8["exact"], notebook_8["mlp"]
+    assert SUMS_ONLY_FLOORS["full"] == (exact["sum_accuracy"], exact["digit_accuracy"], mlp["sum_accuracy"])
+    assert all(short < full for short, full in zip(SUMS_ONLY_FLOORS["short"], SUMS_ONLY_FLOORS["full"], strict=True))
 
 
 def test_a_run_above_its_floors_says_so(capsys):
