@@ -18,6 +18,7 @@ through them (each imports only from those above it):
     sums_only    notebook 8's task, trained through recipes.train: digits learnt from sums alone
     handwriting  any picture of a digit prepared as MNIST's digits were
     predict      one image and one number in, the digit and the sum out
+    export       the trained network as an ONNX file, and its check against PyTorch (notebook 9)
     plots        the figures, one function each
     exercises    the answers to the notebooks' "predict, then check" questions
     notebook     what each notebook does around its lesson: parameters, Colab's set-up, showing the code

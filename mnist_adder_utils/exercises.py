@@ -153,6 +153,19 @@ QUESTIONS = {
         "and (5, 3) do: the two misreads cancel. So 66 of 100, and the 34 wrong sums are what tells the swapped "
         "naming from the true one.",
     ),
+    "09.1": Question(
+        answer=(794, 29),
+        hint="count the numbers of one pair: the image's pixels, then the number's one-hot slots; out come the scores "
+        "of each digit and of each sum. Answer as (numbers in, numbers out).",
+        explanation="28 x 28 = 784 pixels and 10 one-hot slots go in; 10 digit and 19 sum scores come out.",
+    ),
+    "09.2": Question(
+        answer=(100, 130),
+        hint="a kernel of 1x3x3 holds 9 weights. Folded, each of the 10 channels keeps its kernel and gains one bias; "
+        "before, BatchNorm kept four numbers a channel. Answer as (folded, before).",
+        explanation="Folded: 90 kernel weights and 10 biases. Before: 90 weights and 4 x 10 BatchNorm numbers. Eval mode "
+        "fixes the running statistics, so two numbers a channel (a scale and a shift) are all BatchNorm contributes.",
+    ),
 }
 
 

@@ -101,6 +101,42 @@ def stop_if_restart_needed(release=None):
         )
 
 
+class ExtraMissing(NotebookStop):
+    """A lesson needs one of the package's extras, which is not installed."""
+
+
+def install_extra(extra):
+    """What a lesson needs beyond the package (e.g. ``"export"``: ONNX and ONNX Runtime), pinned as the package pins
+    them. On Colab, pip installs them (one line if it cannot, or if a restart is needed); elsewhere, one line says how
+    to add them if they are missing."""
+    requirements = [r.split(";")[0].strip() for r in metadata.requires("mnist-adder") or () if f'extra == "{extra}"' in r]
+    missing = [r for r in requirements if not _installed(r)]
+    if not missing:
+        return
+    if not in_colab():
+        raise ExtraMissing(
+            f"this lesson needs {', '.join(missing)}: pip install \"mnist-adder[{extra}]\" "
+            f"(in a checkout of the repository: pip install -e \".[{extra}]\")"
+        )
+    import subprocess
+
+    pip = subprocess.run([sys.executable, "-m", "pip", "install", "-q", "--disable-pip-version-check", *missing],
+                         capture_output=True, text=True)  # fmt: skip
+    if pip.returncode:
+        error = next((line for line in reversed(pip.stderr.splitlines()) if line.startswith("ERROR")), "pip failed")
+        raise ExtraMissing(f"could not install {', '.join(missing)} ({error}): check the connection")
+    stop_if_restart_needed()
+
+
+def _installed(requirement):
+    """Whether a pinned requirement ("name==version") is installed at that version."""
+    name, _, wanted = requirement.partition("==")
+    try:
+        return metadata.version(name) == wanted or not wanted
+    except metadata.PackageNotFoundError:
+        return False
+
+
 def use_runs_folder(on_drive=False):
     """Say where checkpoints are kept; with ``on_drive`` (Colab only), on Google Drive first."""
     if on_drive:
