@@ -28,7 +28,7 @@ setup() {
     # shellcheck disable=SC2086  # TORCH_SPEC holds several requirements
     "$PY" -m pip install -q ${TORCH_SPEC:-torch torchvision}
   fi
-  if ! "$PY" -c "import mnist_adder_utils, nbval, ruff" 2>/dev/null; then
+  if ! "$PY" -c "import mnist_adder_utils, nbval, ruff, pandas, onnxruntime" 2>/dev/null; then
     echo "== installing mnist_adder_utils with its test tools"
     "$PY" -m pip install -q -e ".[test]"
   fi
@@ -181,6 +181,12 @@ case "$command" in
     if ! "$PY" -c "import myst_nb, sphinx_book_theme" 2>/dev/null; then
       echo "== installing the book's tools"
       "$PY" -m pip install -q -e ".[book]"
+    fi
+    # the Try it page's ONNX Runtime Web, pinned in web/package-lock.json; after that the book builds offline
+    if [ ! -d web/node_modules ]; then
+      command -v npm >/dev/null || { echo "error: the book's Try it page needs npm (Node.js) to install ONNX Runtime Web; on Debian/Ubuntu: apt-get install npm" >&2; exit 1; }
+      echo "== installing ONNX Runtime Web for the Try it page (npm ci --prefix web)"
+      npm ci --prefix web --ignore-scripts --no-audit --no-fund
     fi
     "$PY" book/build.py ;;
   *)

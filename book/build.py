@@ -3,6 +3,10 @@ guide. Warnings are errors, and every link and image inside the built site is ch
 
     python book/build.py            # what ./run.sh book runs; the site lands in build/book/html
 
+The "Try it" page (book/try_it.md) runs the trained network in the reader's browser: build.py copies its script
+(web/), ONNX Runtime Web's WebAssembly build (web/node_modules, which ``npm ci --prefix web`` installs; ./run.sh book
+does) and the model (image/mnist_adder.onnx) into the site's try_it/ folder, and stops if one of them is missing.
+
 The pages are gathered into build/book-source first, with three changes that only the book needs: each notebook's
 solution cells (tag ``solution``) get myst-nb's ``hide-cell`` tag, so they sit closed behind a toggle; its Colab
 install cell (a collapsed form) is left out, since a book reader runs nothing; and links that leave the book (to
@@ -25,6 +29,11 @@ from mnist_adder_utils.notebook import REPOSITORY_URL  # noqa: E402
 SOURCE, SITE = ROOT / "build" / "book-source", ROOT / "build" / "book" / "html"
 MARKDOWN_LINK = re.compile(r"\]\(([^)\s#]+)(#[^)\s]*)?\)")
 DOCS = ROOT / "docs"  # each Markdown file there is a page of the book: the glossary, the results, the teachers' guide
+# what the Try it page loads, beside it in try_it/: its own scripts, ONNX Runtime Web's plain WebAssembly build
+# (one thread: what ort.wasm.min.mjs fetches then, checked in Chromium), and the model
+TRY_IT_SCRIPTS = ("try_it.js", "prepare.js")
+ONNX_RUNTIME_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
+MODEL = Path("image") / "mnist_adder.onnx"
 
 
 def outside_links_to_repository(text, folder):
@@ -67,8 +76,45 @@ def gather():
         (SOURCE / "docs" / page.name).write_text(outside_links_to_repository(page.read_text(), "docs"))
     shutil.copytree(ROOT / "image", SOURCE / "image")
     (SOURCE / "README.md").write_text(outside_links_to_repository((ROOT / "README.md").read_text(), "."))
+    # its links are written as they stand in the book, where the page sits at the root
+    (SOURCE / "try_it.md").write_text(outside_links_to_repository((ROOT / "book" / "try_it.md").read_text(), "."))
     for path in sorted((ROOT / "notebooks").glob("[0-9][0-9]_*.ipynb")):
         book_notebook(path, SOURCE / "notebooks" / path.name)
+
+
+def try_it_files(root=ROOT):
+    """What the Try it page needs in its folder: {name there: the file in the checkout at ``root``}."""
+    dist = root / "web" / "node_modules" / "onnxruntime-web" / "dist"
+    return {
+        **{name: root / "web" / name for name in TRY_IT_SCRIPTS},
+        **{name: dist / name for name in ONNX_RUNTIME_FILES},
+        MODEL.name: root / MODEL,
+    }
+
+
+def check_try_it_files(root=ROOT):
+    """Stop with what to do when a file of the Try it page is missing, or ONNX Runtime Web is not the pinned one."""
+    package = root / "web" / "node_modules" / "onnxruntime-web" / "package.json"
+    if not package.is_file():
+        sys.exit("error: the Try it page needs ONNX Runtime Web, not installed in web/node_modules: run npm ci --prefix web"
+                 " (./run.sh book does it when web/node_modules is missing)")  # fmt: skip
+    pinned = json.loads((root / "web" / "package.json").read_text())["dependencies"]["onnxruntime-web"]
+    installed = json.loads(package.read_text())["version"]
+    if installed != pinned:
+        sys.exit(f"error: web/node_modules holds onnxruntime-web {installed}, web/package.json pins {pinned}:"
+                 " run npm ci --prefix web")  # fmt: skip
+    missing = [path.relative_to(root).as_posix() for path in try_it_files(root).values() if not path.is_file()]
+    if missing:
+        sys.exit("error: the Try it page needs these files, missing: " + ", ".join(missing))
+
+
+def copy_try_it(site):
+    """The Try it page's scripts, ONNX Runtime Web and the model into ``site``/try_it; their total size in bytes."""
+    folder = site / "try_it"
+    folder.mkdir()
+    for name, path in try_it_files().items():
+        shutil.copy(path, folder / name)
+    return sum(path.stat().st_size for path in folder.iterdir())
 
 
 class Links(html.parser.HTMLParser):
@@ -112,17 +158,20 @@ def broken_links(site):
 
 
 def main():
+    check_try_it_files()
     gather()
     shutil.rmtree(SITE, ignore_errors=True)
     build = [sys.executable, "-m", "sphinx", "-b", "html", "-c", str(ROOT / "book"), "-W", "--keep-going", "-q",
              str(SOURCE), str(SITE)]  # fmt: skip
     if subprocess.run(build).returncode:
         sys.exit("error: the book did not build without warnings (above)")
+    try_it_bytes = copy_try_it(SITE)
     broken = broken_links(SITE)
     if broken:
         sys.exit("error: broken links in the book:\n  " + "\n  ".join(broken))
     pages = len([page for page in SITE.rglob("*.html") if "_static" not in page.relative_to(SITE).parts])
     print(f"built {pages} pages into {SITE.relative_to(ROOT)}, every internal link and image checked: open index.html")
+    print(f"the Try it page's files (try_it/): {try_it_bytes / 1e6:.1f} MB, ONNX Runtime Web's WebAssembly the most of it")
 
 
 if __name__ == "__main__":

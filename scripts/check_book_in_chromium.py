@@ -19,7 +19,7 @@ from pathlib import Path
 from playwright.sync_api import sync_playwright
 
 SITE = Path(__file__).resolve().parents[1] / "build" / "book" / "html"
-NOTEBOOK_PAGES = 9
+NOTEBOOK_PAGES = 10
 
 
 def check(condition, what):
