@@ -41,10 +41,16 @@ function render({ model, el }) {
     pen.lineTo(...to);
     pen.stroke();
   };
+  const dot = (point) => {  // a line from a point to itself draws nothing in Chromium: a tap gets a disc
+    pen.fillStyle = "black";
+    pen.beginPath();
+    pen.arc(...point, model.get("pen_width") / 2, 0, 2 * Math.PI);
+    pen.fill();
+  };
   canvas.addEventListener("pointerdown", (event) => {
     canvas.setPointerCapture(event.pointerId);
     last = at(event);
-    line(last, last);  // a dot for a tap
+    dot(last);
   });
   canvas.addEventListener("pointermove", (event) => {
     if (last === null) return;
