@@ -154,17 +154,18 @@ QUESTIONS = {
         "naming from the true one.",
     ),
     "09.1": Question(
-        answer=(794, 29),
-        hint="count the numbers of one pair: the image's pixels, then the number's one-hot slots; out come the scores "
-        "of each digit and of each sum. Answer as (numbers in, numbers out).",
-        explanation="28 x 28 = 784 pixels and 10 one-hot slots go in; 10 digit and 19 sum scores come out.",
+        answer=(101_632, 3_712),
+        hint="count first the numbers of one pair: the image's pixels, then the number's one-hot slots; out come a "
+        "score for each digit and for each sum. Then a batch holds 128 pairs. Answer as (numbers in, numbers out).",
+        explanation="One pair: 28 x 28 = 784 pixels and 10 one-hot slots in, 10 digit and 19 sum scores out. 128 pairs: "
+        "128 x 794 = 101,632 in and 128 x 29 = 3,712 out.",
     ),
     "09.2": Question(
         answer=(100, 130),
-        hint="a kernel of 1x3x3 holds 9 weights. Folded, each of the 10 channels keeps its kernel and gains one bias; "
-        "before, BatchNorm kept four numbers a channel. Answer as (folded, before).",
-        explanation="Folded: 90 kernel weights and 10 biases. Before: 90 weights and 4 x 10 BatchNorm numbers. Eval mode "
-        "fixes the running statistics, so two numbers a channel (a scale and a shift) are all BatchNorm contributes.",
+        hint="count a 1x3x3 kernel's weights, then ask what a bias adds per channel, and how many numbers BatchNorm "
+        "keeps per channel. Answer as (folded, before).",
+        explanation="Folded: 90 kernel weights and 10 biases. Before: 90 weights and 4 x 10 BatchNorm numbers. In eval "
+        "mode BatchNorm is a scale, multiplied into the kernels, and a shift, the new bias: one number a channel.",
     ),
 }
 

@@ -15,7 +15,7 @@ import torch
 from .analysis import in_batches
 from .data import HELD_OUT_PAIRS_SEED, MNIST_MEAN, MNIST_STD, draw_numbers, load_mnist, one_hot
 
-OPSET = 18  # ONNX Runtime Web and ONNX Runtime 1.17 on read it
+OPSET = 18  # read by ONNX Runtime 1.14 on and by ONNX Runtime Web; the file's format (IR version 10) needs 1.17 on
 INPUT_NAMES = ("image", "number_onehot")
 OUTPUT_NAMES = ("digit_log_probs", "sum_logits")
 PROBABILITY_TOLERANCE = 1e-4  # the largest difference allowed between PyTorch's and ONNX Runtime's probabilities
@@ -27,12 +27,18 @@ def export_onnx(model, path):
     model = copy.deepcopy(model).cpu().eval()  # eval: Dropout off, BatchNorm's running statistics fixed in the file
     example = (torch.zeros(1, 1, 28, 28), one_hot([0], 10))
     batch = torch.export.Dim("batch", min=1, max=65_536)
-    with warnings.catch_warnings():  # the exporter notes that both inputs share the batch axis: as meant
+    with warnings.catch_warnings():  # both inputs share one batch axis, as meant: the exporter would warn of it
         warnings.filterwarnings("ignore", ".*The axis name: batch will not be used")
         program = torch.onnx.export(
-            model, example, input_names=list(INPUT_NAMES), output_names=list(OUTPUT_NAMES), opset_version=OPSET,
-            dynamic_shapes=({0: batch}, {0: batch}), dynamo=True, verbose=False,
-        )  # fmt: skip
+            model,
+            example,
+            input_names=list(INPUT_NAMES),
+            output_names=list(OUTPUT_NAMES),
+            opset_version=OPSET,
+            dynamic_shapes=({0: batch}, {0: batch}),
+            dynamo=True,
+            verbose=False,
+        )
         program.model.metadata_props.update(normalization=f"(pixel / 255 - {MNIST_MEAN}) / {MNIST_STD}", digit="light on black")
         program.save(str(path))
     return path
@@ -64,8 +70,9 @@ def describe_onnx(path):
 
 
 def compare_with_onnx_runtime(model, path, source, batch_size=1000):
-    """Both PyTorch and ONNX Runtime on the 10,000 test pairs (those training reports on): how many digit and sum
-    predictions agree, and the largest difference between their probabilities."""
+    """Both PyTorch and ONNX Runtime on the test set's pairs (those training reports on): how many digit and sum
+    predictions agree, and the largest difference between their probabilities. ``model`` is moved to the CPU and
+    set to eval mode."""
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
@@ -73,10 +80,11 @@ def compare_with_onnx_runtime(model, path, source, batch_size=1000):
     test = load_mnist(source, train=False)
     numbers = draw_numbers(len(test), HELD_OUT_PAIRS_SEED)
 
-    def both(image, number):
-        number_onehot = one_hot(number, 10)
-        digit_log_probs, sum_logits = model(image, number_onehot)
-        onnx_digit, onnx_sum = session.run(list(OUTPUT_NAMES), {"image": image.numpy(), "number_onehot": number_onehot.numpy()})
+    def both(images, numbers):  # a batch, normalized by in_batches, which runs under torch.inference_mode()
+        number_onehot = one_hot(numbers, 10)
+        digit_log_probs, sum_logits = model(images, number_onehot)
+        feed = {"image": images.numpy(), "number_onehot": number_onehot.numpy()}
+        onnx_digit, onnx_sum = session.run(list(OUTPUT_NAMES), feed)
         return (
             digit_log_probs.exp(), sum_logits.softmax(dim=1),
             torch.from_numpy(onnx_digit).exp(), torch.from_numpy(onnx_sum).softmax(dim=1),

@@ -38,8 +38,8 @@ def cells(path):
     return json.loads(path.read_text())["cells"]
 
 
-def test_the_series_is_numbered_zero_to_eight():
-    assert [p.name[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05", "06", "07", "08"]
+def test_the_series_is_numbered_zero_to_nine():
+    assert [p.name[:2] for p in NOTEBOOKS] == ["00", "01", "02", "03", "04", "05", "06", "07", "08", "09"]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
