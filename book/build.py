@@ -32,6 +32,7 @@ DOCS = ROOT / "docs"  # each Markdown file there is a page of the book: the glos
 # what the Try it page loads, beside it in try_it/: its own scripts, ONNX Runtime Web's plain WebAssembly build
 # (one thread: what ort.wasm.min.mjs fetches then, checked in Chromium), and the model
 TRY_IT_SCRIPTS = ("try_it.js", "prepare.js")
+PEN = Path("mnist_adder_utils") / "pen.js"  # how the pad draws: the notebooks' drawing pad shares it
 ONNX_RUNTIME_FILES = ("ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm")
 MODEL = Path("image") / "mnist_adder.onnx"
 
@@ -87,6 +88,7 @@ def try_it_files(root=ROOT):
     dist = root / "web" / "node_modules" / "onnxruntime-web" / "dist"
     return {
         **{name: root / "web" / name for name in TRY_IT_SCRIPTS},
+        PEN.name: root / PEN,
         **{name: dist / name for name in ONNX_RUNTIME_FILES},
         MODEL.name: root / MODEL,
     }

@@ -1,16 +1,19 @@
 """A drawing pad for the notebooks: draw a digit with the mouse or a finger, get it back as a picture.
 
 Built on anywidget, which JupyterLab, Jupyter Notebook, VS Code and Colab load themselves: the
-browser side is the small JavaScript module below, the kernel side one synced value, ``png``.
+browser side is the small JavaScript module below (its pen, pen.js, shared with the book's Try it page), the kernel
+side one synced value, ``png``.
 """
 
 import base64
 import io
+from pathlib import Path
 
 import anywidget
 import traitlets
 
-PAD_JS = """
+PEN_JS = (Path(__file__).parent / "pen.js").read_text()
+PAD_JS = PEN_JS + """
 function render({ model, el }) {
   const size = model.get("size");
   const canvas = document.createElement("canvas");
@@ -27,35 +30,15 @@ function render({ model, el }) {
   blank();
   let last = null;
   let sent = null;  // the picture this view sent, not to be drawn over a new stroke when it comes back
-  const at = (event) => {
-    const box = canvas.getBoundingClientRect();
-    return [(event.clientX - box.left) * size / box.width, (event.clientY - box.top) * size / box.height];
-  };
-  const line = (from, to) => {
-    pen.strokeStyle = "black";
-    pen.lineWidth = model.get("pen_width");
-    pen.lineCap = "round";
-    pen.lineJoin = "round";
-    pen.beginPath();
-    pen.moveTo(...from);
-    pen.lineTo(...to);
-    pen.stroke();
-  };
-  const dot = (point) => {  // a line from a point to itself draws nothing in Chromium: a tap gets a disc
-    pen.fillStyle = "black";
-    pen.beginPath();
-    pen.arc(...point, model.get("pen_width") / 2, 0, 2 * Math.PI);
-    pen.fill();
-  };
   canvas.addEventListener("pointerdown", (event) => {
     canvas.setPointerCapture(event.pointerId);
-    last = at(event);
-    dot(last);
+    last = pointAt(canvas, event, size);
+    strokeDot(pen, last, model.get("pen_width"));
   });
   canvas.addEventListener("pointermove", (event) => {
     if (last === null) return;
-    const next = at(event);
-    line(last, next);
+    const next = pointAt(canvas, event, size);
+    strokeLine(pen, last, next, model.get("pen_width"));
     last = next;
   });
   const finish = () => {

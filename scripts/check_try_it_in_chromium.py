@@ -39,8 +39,8 @@ from mnist_adder_utils.export import PROBABILITY_TOLERANCE  # noqa: E402
 from mnist_adder_utils.handwriting import mnist_style  # noqa: E402
 
 SITE = ROOT / "build" / "book" / "html"
-PAGE_FILES = {"try_it.js", "prepare.js", "ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs", "ort-wasm-simd-threaded.wasm",
-              "mnist_adder.onnx"}  # fmt: skip
+PAGE_FILES = {"try_it.js", "prepare.js", "pen.js", "ort.wasm.min.mjs", "ort-wasm-simd-threaded.mjs",
+              "ort-wasm-simd-threaded.wasm", "mnist_adder.onnx"}  # fmt: skip
 REPEATS = 20
 LATENCY_AIM_MS = 50
 

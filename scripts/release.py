@@ -45,10 +45,10 @@ def stamp_notebook(path, version, url):
 
 
 def check_wheel(wheel):
-    """The wheel holds every module of the package, its floors file and the bundled sample."""
+    """The wheel holds every module of the package, its floors file, its pen and the bundled sample."""
     names = set(zipfile.ZipFile(wheel).namelist())
     modules = {f"mnist_adder_utils/{p.name}" for p in (ROOT / "mnist_adder_utils").glob("*.py")}
-    modules.add("mnist_adder_utils/floors.json")
+    modules |= {"mnist_adder_utils/floors.json", "mnist_adder_utils/pen.js"}
     sample = {f"mnist_adder_utils/mnist_sample/{p.name}" for p in (ROOT / "mnist_adder_utils" / "mnist_sample").glob("*.gz")}
     missing = sorted((modules | sample) - names)
     if missing:

@@ -3,6 +3,7 @@
 // anything: book/build.py copies this file, prepare.js, ONNX Runtime's files and the model beside the page.
 
 import * as ort from "./ort.wasm.min.mjs";
+import { pointAt, strokeDot, strokeLine } from "./pen.js"; // the notebooks' pad draws with it too
 import { FIELD, prepare } from "./prepare.js";
 
 // the model's contract (mnist_adder_utils/export.py): a light digit on black, each pixel (pixel / 255 - MEAN) / STD
@@ -139,39 +140,18 @@ async function update({ read = true } = {}) {
 
 // drawing with a mouse, a finger or a stylus
 let last = null;
-const at = (event) => {
-  const box = pad.getBoundingClientRect();
-  return [((event.clientX - box.left) * PAD) / box.width, ((event.clientY - box.top) * PAD) / box.height];
-};
-function line(from, to) {
-  pen.strokeStyle = "black";
-  pen.lineWidth = PEN_WIDTH;
-  pen.lineCap = "round";
-  pen.lineJoin = "round";
-  pen.beginPath();
-  pen.moveTo(...from);
-  pen.lineTo(...to);
-  pen.stroke();
-}
-function dot([x, y]) {
-  // a line from a point to itself draws nothing in a canvas (zero-length segments are dropped), so a disc
-  pen.fillStyle = "black";
-  pen.beginPath();
-  pen.arc(x, y, PEN_WIDTH / 2, 0, 2 * Math.PI);
-  pen.fill();
-}
 pad.addEventListener("pointerdown", (event) => {
   if (!event.isPrimary) return; // a second finger does not draw
   event.preventDefault();
   pad.setPointerCapture(event.pointerId);
-  last = at(event);
-  dot(last); // a tap leaves a dot
+  last = pointAt(pad, event, PAD);
+  strokeDot(pen, last, PEN_WIDTH); // a tap leaves a dot
 });
 pad.addEventListener("pointermove", (event) => {
   if (last === null || !event.isPrimary) return;
   for (const move of event.getCoalescedEvents ? event.getCoalescedEvents() : [event]) {
-    const next = at(move);
-    line(last, next);
+    const next = pointAt(pad, move, PAD);
+    strokeLine(pen, last, next, PEN_WIDTH);
     last = next;
   }
 });
