@@ -156,7 +156,7 @@ QUESTIONS = {
     "09.1": Question(
         answer=(101_632, 3_712),
         hint="count first the numbers of one pair: the image's pixels, then the number's one-hot slots; out come a "
-        "score for each digit and for each sum. Then a batch holds 128 pairs. Answer as (numbers in, numbers out).",
+        "score for each digit and for each sum. Then a batch holds 128 pairs. Answer as (values in, values out).",
         explanation="One pair: 28 x 28 = 784 pixels and 10 one-hot slots in, 10 digit and 19 sum scores out. 128 pairs: "
         "128 x 794 = 101,632 in and 128 x 29 = 3,712 out.",
     ),
