@@ -27,7 +27,8 @@ through them (each imports only from those above it):
     cli          the command line: train, evaluate, predict, info
 """
 
-import importlib
+import importlib as _importlib
+import pkgutil as _pkgutil
 
 __version__ = "1.2.0"  # the notebooks' install cells pin this release (tests check)
 
@@ -45,14 +46,16 @@ _HOMES = {
     "fit": "training", "lr_range_test": "training", "run_epoch": "training", "total_loss": "training",
     "TrainConfig": "recipes", "train": "recipes",
 }  # fmt: skip
+_MODULES = {m.name for m in _pkgutil.iter_modules(__path__) if not m.name.startswith("_")}  # training and the others
 __all__ = sorted(_HOMES)
 
-
 def __getattr__(name):
-    if name not in _HOMES:
-        raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
-    return getattr(importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    if name in _HOMES:
+        return getattr(_importlib.import_module(f".{_HOMES[name]}", __name__), name)
+    if name in _MODULES:  # mnist_adder_utils.training and the like, without importing it first
+        return _importlib.import_module(f".{name}", __name__)
+    raise AttributeError(f"module {__name__!r} has no attribute {name!r}")
 
 
 def __dir__():
-    return sorted([*globals(), *_HOMES])
+    return sorted([name for name in globals() if not name.startswith("_")] + [*_HOMES, *_MODULES])

@@ -2,7 +2,9 @@
 
 import torch
 
+from .checkpoint import load_trained_model
 from .data import HELD_OUT_PAIRS_SEED, draw_numbers, find_mnist, load_mnist, normalize_pixels, one_hot
+from .device import choose_device
 
 
 @torch.inference_mode()
@@ -75,9 +77,6 @@ def mistakes(results):
 
 def evaluate_checkpoint(checkpoint, data_root=None, device="auto"):
     """Test accuracies of a saved model, as a dict ready for JSON."""
-    from .checkpoint import load_trained_model
-    from .device import choose_device
-
     model, state = load_trained_model(checkpoint, choose_device(device))
     source = find_mnist(data_root)
     results = predict_test_set(model, source)

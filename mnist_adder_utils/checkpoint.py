@@ -19,7 +19,7 @@ RESUME_KEYS = ("optimizer", "train_loader", "rng", "config")  # and what resumin
 # schedule also fixes its epochs: the rate's curve is laid out over them).
 RESUME_MUST_MATCH = ("recipe", "batch_size", "lr", "momentum", "weight_decay", "schedule", "augment", "dropout",
                      "seed", "train_limit", "validation")  # fmt: skip
-# a history written by release 1.2 or before, under its old names
+# a history written before its keys were renamed (December 2026), under its old names
 OLD_HISTORY_KEYS = {"loss1": "digit_loss", "loss2": "sum_loss", "total": "loss", "acc1": "digit_accuracy",
                     "acc2": "sum_accuracy"}  # fmt: skip
 
@@ -133,7 +133,8 @@ def load_checkpoint(path):
     is not one. Only tensors and plain values are read (``weights_only``): a file that carries other
     pickled Python objects, which could run code as they load, is refused.
 
-    The caller moves what it needs to its device (``load_state_dict`` copies onto the model's).
+    The caller moves what it needs to its device (``load_state_dict`` copies onto the model's). A history
+    written under the old key names (``acc1``, ``loss1``, ...) is read under the new ones.
     """
     path = Path(path)
     if not path.is_file():

@@ -4,7 +4,6 @@ Each command imports what it needs when it runs: ``--help`` answers without load
 """
 
 import argparse
-import importlib
 import json
 import sys
 import warnings
@@ -54,21 +53,10 @@ def _test_index(text):
     return int(text)
 
 
-class _LazyChoices:
-    """A package constant's choices, read when argparse first checks a value or shows a command's help (with a
-    ``metavar``, argparse does not read them as it builds the parser)."""
-
-    def __init__(self, module, name):
-        self.module, self.name = module, name
-
-    def _choices(self):
-        return list(getattr(importlib.import_module(f".{self.module}", __package__), self.name))
-
-    def __iter__(self):
-        return iter(self._choices())
-
-    def __contains__(self, value):
-        return value in self._choices()
+# what --recipe and --device offer, written out here so that the parser and --help need no torch (a test ties them to
+# recipes.RECIPES and device.DEVICE_CHOICES)
+RECIPE_NAMES = ("original", "improved")
+DEVICE_NAMES = ("auto", "cuda", "mps", "cpu")
 
 
 class OneLineErrorParser(argparse.ArgumentParser):
@@ -84,10 +72,9 @@ def build_parser():
     commands = parser.add_subparsers(dest="command", required=True, parser_class=OneLineErrorParser)
 
     train = commands.add_parser("train", help="train a model (the original recipe by default)")
-    recipes = _LazyChoices("recipes", "RECIPES")
     train.add_argument(
         "--recipe",
-        choices=recipes,
+        choices=RECIPE_NAMES,
         metavar="RECIPE",
         default="original",
         help="settings to start from: %(choices)s (default: original)",
@@ -117,11 +104,14 @@ def build_parser():
 
     commands.add_parser("info", help="the GPU check: which device training would use")
 
-    devices = _LazyChoices("device", "DEVICE_CHOICES")
     for command in (train, evaluate, predict):
         command.add_argument("--data-root", help="folder holding MNIST/raw (default: $MNIST_ADDER_DATA, else download)")
         command.add_argument(
-            "--device", choices=devices, metavar="DEVICE", default="auto", help="%(choices)s (default: auto: CUDA, MPS, else CPU)"
+            "--device",
+            choices=DEVICE_NAMES,
+            metavar="DEVICE",
+            default="auto",
+            help="%(choices)s (default: auto: CUDA, MPS, else CPU)",
         )
     return parser
 

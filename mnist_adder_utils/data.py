@@ -202,7 +202,7 @@ def normalize_transform():
     return transforms.Compose([transforms.ToTensor(), transforms.Normalize((MNIST_MEAN,), (MNIST_STD,))])
 
 
-def one_hot(values, classes=10):
+def one_hot(values, classes):
     """Integers as one-hot float vectors: the number's 10 slots (or the sum's 19). The one place they are encoded."""
     return F.one_hot(torch.as_tensor(values), classes).float()
 

@@ -71,19 +71,18 @@ def describe_onnx(path):
 
 def compare_with_onnx_runtime(model, path, source, batch_size=1000):
     """Both PyTorch and ONNX Runtime on the test set's pairs (those training reports on): how many digit and sum
-    predictions agree, and the largest difference between their probabilities. ``model`` is moved to the CPU and
-    set to eval mode."""
+    predictions agree, and the largest difference between their probabilities. ``model`` itself is left as it was."""
     import onnxruntime
 
     session = onnxruntime.InferenceSession(str(path), providers=["CPUExecutionProvider"])
-    model = model.cpu().eval()
+    model = copy.deepcopy(model).cpu().eval()
     test = load_mnist(source, train=False)
     numbers = draw_numbers(len(test), HELD_OUT_PAIRS_SEED)
 
     def both(images, numbers):  # a batch, normalized by in_batches, which runs under torch.inference_mode()
         number_onehot = one_hot(numbers, 10)
         digit_log_probs, sum_logits = model(images, number_onehot)
-        feed = {"image": images.numpy(), "number_onehot": number_onehot.numpy()}
+        feed = dict(zip(INPUT_NAMES, (images.numpy(), number_onehot.numpy()), strict=True))
         onnx_digit, onnx_sum = session.run(list(OUTPUT_NAMES), feed)
         return (
             digit_log_probs.exp(), sum_logits.softmax(dim=1),

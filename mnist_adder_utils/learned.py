@@ -1,9 +1,10 @@
 """Did a run learn? Each recipe's floors: accuracies that every measured run of it cleared, with room to spare.
 
-A floor is the mean over five seeds minus three sample standard deviations, rounded down to 0.1 (docs/results.md
-lists the runs). A run below its floor did not just draw an unlucky seed: something is wrong with its data, settings
-or code. The measured floors are read from ``floors.json`` beside this module, which the seed scripts write from
-their results files (scripts/seeds.py, quick_bars.py, sums_only_seeds.py), each its own part; nobody types them.
+A floor is the mean over five seeds minus three sample standard deviations, rounded down to 0.1 (to a whole percent
+for the short runs on the bundled sample; docs/results.md lists the runs). A run below its floor did not just draw an
+unlucky seed: something is wrong with its data, settings or code. The measured floors are read from ``floors.json``
+beside this module, which the seed scripts write from their results files (scripts/seeds.py, quick_bars.py,
+sums_only_seeds.py), each its own part; nobody types them.
 """
 
 import json

@@ -109,8 +109,13 @@ def install_extra(extra):
     """What a lesson needs beyond the package (e.g. ``"export"``: ONNX and ONNX Runtime), pinned as the package pins
     them. On Colab, pip installs them (one line if it cannot, or if a restart is needed); elsewhere, one line says how
     to add them if they are missing."""
-    requirements = [r.split(";")[0].strip() for r in metadata.requires("mnist-adder") or () if f'extra == "{extra}"' in r]
-    missing = [r for r in requirements if not _installed(r)]
+    from packaging.requirements import Requirement
+
+    requirements = [Requirement(line) for line in metadata.requires("mnist-adder") or ()]
+    wanted = [r for r in requirements if r.marker is not None and r.marker.evaluate({"extra": extra})]
+    if not wanted:
+        raise ValueError(f"mnist-adder has no extra {extra!r}")
+    missing = [f"{r.name}{r.specifier}" for r in wanted if not _installed(r)]
     if not missing:
         return
     if not in_colab():
@@ -129,10 +134,9 @@ def install_extra(extra):
 
 
 def _installed(requirement):
-    """Whether a pinned requirement ("name==version") is installed at that version."""
-    name, _, wanted = requirement.partition("==")
+    """Whether a ``packaging`` requirement is installed, at a version it allows."""
     try:
-        return metadata.version(name) == wanted or not wanted
+        return requirement.specifier.contains(metadata.version(requirement.name), prereleases=True)
     except metadata.PackageNotFoundError:
         return False
 

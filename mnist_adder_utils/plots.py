@@ -8,7 +8,7 @@ import torch
 from .training import STAT_KEYS
 
 LOSS_NAMES = {"digit_loss": "digit loss (NLL)", "sum_loss": "sum loss (CrossEntropy)", "loss": "total = digit + sum loss"}
-# history_table's column headings, short enough for one line a epoch
+# history_table's column headings, short enough for one line an epoch
 COLUMN_NAMES = {"digit_loss": "digit loss", "sum_loss": "sum loss", "loss": "loss", "digit_accuracy": "digit %",
                 "sum_accuracy": "sum %"}  # fmt: skip
 

@@ -132,7 +132,8 @@ def experiment(recipe="original", model=None, loss_fn=total_loss, data_root=None
     Trains ``model`` (a network of your own, trained as it is; by default the recipe's own) with ``loss_fn``,
     by default for 1 epoch on the first 10,000 training images; ``overrides`` change any ``TrainConfig`` setting.
     """
-    config = TrainConfig.for_recipe(recipe, data_root=data_root, **{"epochs": 1, "train_limit": 10_000, **overrides})
+    settings = {"epochs": 1, "train_limit": 10_000, **overrides, "checkpoint": None}  # never over a saved run
+    config = TrainConfig.for_recipe(recipe, data_root=data_root, **settings)
     new_model = new_network if model is None else lambda config: model
     _, history = train(config, progress=False, log=lambda line: None, new_model=new_model, loss_fn=loss_fn)
     return history

@@ -5,6 +5,7 @@ import contextlib
 import copy
 import math
 import time
+from typing import NamedTuple
 
 import torch
 import torch.nn.functional as F
@@ -33,30 +34,46 @@ def new_history():
     return {"train": {key: [] for key in STAT_KEYS}, "test": {key: [] for key in STAT_KEYS}, "epoch_seconds": []}
 
 
-def forward(model, batch, device, *, augment=None, loss_fn=total_loss):
+class BatchOutputs(NamedTuple):
+    """What one batch gives: the model's two outputs, the batch's targets on the device, and the two losses."""
+
+    digit_log_probs: torch.Tensor
+    sum_logits: torch.Tensor
+    digit: torch.Tensor
+    sum_target: torch.Tensor
+    digit_loss: torch.Tensor
+    sum_loss: torch.Tensor
+
+
+def forward_batch(model, batch, device, *, augment=None, loss_fn=total_loss):
     """One batch ``(image, number_onehot, digit, sum)`` through ``model`` on ``device`` (``augment``, if given, changes
-    the images first). Returns ``(digit_log_probs, sum_logits, digit, sum, losses)``, ``losses`` as ``loss_fn`` gives them."""
+    the images first), and its two losses as ``loss_fn`` gives them: a ``BatchOutputs``."""
     image, number_onehot, digit, sum_target = (tensor.to(device, non_blocking=True) for tensor in batch)
+    if sum_target.dim() != 1:
+        raise ValueError(
+            f"sum targets must be class indices 0..18, one per image; got shape {list(sum_target.shape)} "
+            "(the conventional loader's one-hot sums need .argmax(dim=1))"
+        )
     if augment is not None:
         image = augment(image)
     digit_log_probs, sum_logits = model(image, number_onehot)
-    return digit_log_probs, sum_logits, digit, sum_target, loss_fn(digit_log_probs, digit, sum_logits, sum_target)
+    digit_loss, sum_loss = loss_fn(digit_log_probs, digit, sum_logits, sum_target)
+    return BatchOutputs(digit_log_probs, sum_logits, digit, sum_target, digit_loss, sum_loss)
 
 
 def training_step(model, batch, device, optimizer, *, scheduler=None, augment=None, loss_fn=total_loss):
-    """``forward``, then one step of ``optimizer`` down the sum of the two losses (and of the schedule, if any)."""
-    outputs = forward(model, batch, device, augment=augment, loss_fn=loss_fn)
-    digit_loss, sum_loss = outputs[-1]
+    """``forward_batch``, then one step of ``optimizer`` down the sum of the two losses (and of the schedule, if any)."""
+    outputs = forward_batch(model, batch, device, augment=augment, loss_fn=loss_fn)
     optimizer.zero_grad(set_to_none=True)
-    (digit_loss + sum_loss).backward()
+    (outputs.digit_loss + outputs.sum_loss).backward()
     optimizer.step()
     if scheduler is not None:
         scheduler.step()
     return outputs
 
 
-def _describe(label, batch_index, mean_loss, correct1, correct2, seen):
-    accuracies = f"Acc1={100 * correct1 / seen:.2f}%, Acc2={100 * correct2 / seen:.2f}%"  # the notes' names
+def _describe(label, batch_index, mean_loss, correct_digits, correct_sums, seen):
+    accuracies = f"Acc1={100 * correct_digits / seen:.2f}%, Acc2={100 * correct_sums / seen:.2f}%"  # the notes' names
     return f"{label} ==> Batch:{batch_index}, Total-loss={mean_loss:.5f}, {accuracies}"
 
 
@@ -73,36 +90,36 @@ def run_epoch(model, loader, device, *, optimizer=None, scheduler=None, augment=
     training = optimizer is not None
     label = "Train" if training else "Test"
     model.train(training)
-    # digit loss, sum loss, correct digits, correct sums (sums), in float32: Apple's MPS has no 64-bit floats
-    running_sums = torch.zeros(4, device=device)
+    # running totals of the digit loss, the sum loss, the correct digits and the correct sums, kept on the device
+    # (reading one back every batch would make a GPU wait), in float32: Apple's MPS has no 64-bit floats
+    totals = torch.zeros(4, device=device)
     seen = 0
     refresh_every = max(1, len(loader) // REFRESHES_PER_EPOCH)
     bar = progress_bar(loader, desc=label, disable=not progress, miniters=refresh_every)
     with torch.inference_mode() if not training else contextlib.nullcontext():
         for batch_index, batch in enumerate(bar):
             if training:
-                outputs = training_step(model, batch, device, optimizer, scheduler=scheduler, augment=augment, loss_fn=loss_fn)
+                out = training_step(model, batch, device, optimizer, scheduler=scheduler, augment=augment, loss_fn=loss_fn)
             else:
-                outputs = forward(model, batch, device, loss_fn=loss_fn)
-            digit_log_probs, sum_logits, digit, sum_target, (digit_loss, sum_loss) = outputs
-            count = len(digit)
+                out = forward_batch(model, batch, device, loss_fn=loss_fn)
+            count = len(out.digit)
             seen += count
-            running_sums += torch.stack([
-                digit_loss.detach() * count, sum_loss.detach() * count,
-                (digit_log_probs.argmax(dim=1) == digit).sum(), (sum_logits.argmax(dim=1) == sum_target).sum(),
-            ]).to(running_sums.dtype)  # fmt: skip
+            totals += torch.stack([
+                out.digit_loss.detach() * count, out.sum_loss.detach() * count,
+                (out.digit_log_probs.argmax(dim=1) == out.digit).sum(), (out.sum_logits.argmax(dim=1) == out.sum_target).sum(),
+            ]).to(totals.dtype)  # fmt: skip
             if batch_index % refresh_every == 0 or batch_index == len(loader) - 1:
-                digit_loss_sum, sum_loss_sum, correct1, correct2 = running_sums.tolist()
-                if not math.isfinite(digit_loss_sum + sum_loss_sum):
+                digit_loss_total, sum_loss_total, correct_digits, correct_sums = totals.tolist()
+                if not math.isfinite(digit_loss_total + sum_loss_total):
                     raise NonFiniteLossError(f"the {label.lower()} loss became non-finite by batch {batch_index}: {DIVERGED}")
                 # shown at the bar's next refresh, every refresh_every batches
-                mean_loss = (digit_loss_sum + sum_loss_sum) / seen
-                bar.set_description(_describe(label, batch_index, mean_loss, correct1, correct2, seen), refresh=False)
-    digit_loss, sum_loss, correct1, correct2 = (running_sums / seen).tolist()
+                mean_loss = (digit_loss_total + sum_loss_total) / seen
+                bar.set_description(_describe(label, batch_index, mean_loss, correct_digits, correct_sums, seen), refresh=False)
+    digit_loss, sum_loss, correct_digits, correct_sums = (totals / seen).tolist()
     if not (math.isfinite(digit_loss) and math.isfinite(sum_loss)):
         raise NonFiniteLossError(f"the {label.lower()} loss became non-finite: {DIVERGED}")
     return {"digit_loss": digit_loss, "sum_loss": sum_loss, "loss": digit_loss + sum_loss,
-            "digit_accuracy": 100 * correct1, "sum_accuracy": 100 * correct2}  # fmt: skip
+            "digit_accuracy": 100 * correct_digits, "sum_accuracy": 100 * correct_sums}  # fmt: skip
 
 
 def fit(model, optimizer, train_loader, test_loader, *, epochs, device, scheduler=None, augment=None,
@@ -175,8 +192,8 @@ def lr_range_test(model, loader, device, start_lr=1e-4, end_lr=3.0, steps=120, m
         except StopIteration:
             batches = iter(loader)
             batch = next(batches)
-        digit_loss, sum_loss = training_step(model, batch, device, optimizer)[-1]
-        value = (digit_loss + sum_loss).item()
+        out = training_step(model, batch, device, optimizer)
+        value = (out.digit_loss + out.sum_loss).item()
         smoothed = value if smoothed is None else 0.9 * smoothed + 0.1 * value
         lrs.append(lr)
         losses.append(smoothed)

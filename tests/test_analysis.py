@@ -47,7 +47,7 @@ def random_images(count, seed=0):
 # analysis.predict_test_set
 
 
-def test_the_predict_test_set_are_the_held_out_pairs_training_reports_on(mnist_source):
+def test_predict_test_set_uses_the_held_out_pairs_training_reports_on(mnist_source):
     results = predict_test_set(constant_model(7, 12), mnist_source)
     test = load_mnist(mnist_source, train=False)
     assert torch.equal(results["images"], test.data) and torch.equal(results["digit"], test.targets)

@@ -6,7 +6,7 @@ import pytest
 import torch
 import torch.nn.functional as F
 
-from mnist_adder_utils import checkpoint
+from mnist_adder_utils import checkpoint, training
 from mnist_adder_utils.checkpoint import CheckpointError, load_checkpoint, save_checkpoint
 from mnist_adder_utils.data import _unpack_sample, augment_batch
 from mnist_adder_utils.fast_loader import fast_loaders
@@ -348,3 +348,10 @@ def test_the_range_test_takes_the_training_step_of_run_epoch(monkeypatch, mnist_
     loader, _ = fast_loaders(mnist_source, 64, seed=1, train_limit=256)
     lrs, losses, _ = lr_range_test(MNISTadder(), loader, "cpu", steps=6)
     assert len(steps) == len(lrs) == len(losses) == 6
+
+
+def test_one_hot_sum_targets_are_refused_in_one_line_rather_than_miscounted():
+    model = MNISTadder().eval()
+    batch = (torch.zeros(19, 1, 28, 28), torch.zeros(19, 10), torch.zeros(19, dtype=torch.long), torch.eye(19))
+    with pytest.raises(ValueError, match=r"^sum targets must be class indices 0\.\.18, one per image; got shape \[19, 19\]"):
+        training.forward_batch(model, batch, "cpu")
